@@ -1,0 +1,1 @@
+"""The ``kg`` sub-commands, one module per concern; each exposes ``COMMANDS``."""

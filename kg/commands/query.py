@@ -1,0 +1,81 @@
+"""``kg queries`` and ``kg query``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kg.commands.options import result_format_option, store_option
+from kg.engines import OxigraphEngine, RdflibEngine
+from kg.errors import ParameterError
+from kg.queries import find_query, load_catalog, run_named_query
+from kg.pipeline import load_project
+from kg.rdflib_bridge import dataset_from_store
+from kg.results import ResultFormat, render
+
+
+@click.command("queries")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]),
+              default="table", show_default=True)
+@click.pass_obj
+def queries_command(session, output_format: str) -> None:
+    """List the named queries with their parameters and defaults.
+
+    Example: kg queries --format json
+    """
+    catalog = load_catalog(session.project.queries_dir)
+    if output_format == "json":
+        click.echo(json.dumps([{
+            "name": q.name, "title": q.title, "description": q.description,
+            "parameters": [{"name": p.name, "type": p.type, "default": p.default,
+                            "description": p.description} for p in q.parameters]}
+            for q in catalog.values()], indent=2, ensure_ascii=False))
+        return
+    for query in catalog.values():
+        click.echo(f"{query.name}: {query.title}")
+        for p in query.parameters:
+            default = f" (default {p.default})" if p.default is not None else ""
+            click.echo(f"    --param {p.name}=<{p.type}>{default}  {p.description}")
+
+
+def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``k=v`` pairs as a dict; a pair without ``=`` is a usage error."""
+    given = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ParameterError(f"--param expects NAME=VALUE, got '{pair}'")
+        given[name.strip()] = value.strip()
+    return given
+
+
+@click.command("query")
+@click.argument("name_or_file")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter value; repeat for several. Entities may be given as IRI, "
+                   "CURIE, Wikidata QID or exact label.")
+@result_format_option
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
+              show_default=True, help="rdflib is the slow reference engine.")
+@store_option
+@click.pass_obj
+def query_command(session, name_or_file: str, params: tuple[str, ...], result_format: str,
+                  engine: str, store_path: Path | None) -> None:
+    """Run a named query (see kg queries) or a .rq file.
+
+    Example: kg query channels-as-of --param a=Q159 --param b=NATO --param date=2021-11-02
+    """
+    project = session.project
+    named = find_query(name_or_file, load_catalog(project.queries_dir))
+    given = parse_params(params)
+    loaded = load_project(project, store_path=store_path, progress=session.progress)
+    runner = (OxigraphEngine(loaded.store) if engine == "oxigraph"
+              else RdflibEngine(dataset_from_store(loaded.store)))
+    session.progress(f"query {named.name}")
+    table = run_named_query(named, given, runner)
+    click.echo(render(table, ResultFormat.from_name(result_format)), nl=False)
+
+
+COMMANDS = (queries_command, query_command)

@@ -1,0 +1,152 @@
+"""Two SPARQL engines behind one interface: Oxigraph (fast, the default) and rdflib (reference).
+
+Both query the union of all named graphs as the default graph, and both bind parameters as
+RDF terms before evaluation (never by pasting text into the query). Oxigraph follows SPARQL-dev
+SEP-0007, which requires a substituted variable to be in the SELECT projection; so a query
+projects its parameters, and :func:`drop_columns` removes them from the answer when the caller
+set them anyway.
+
+>>> import pyoxigraph
+>>> store = pyoxigraph.Store()
+>>> g = pyoxigraph.NamedNode("http://example.org/g")
+>>> store.add(pyoxigraph.Quad(g, g, pyoxigraph.Literal("1"), g))
+>>> engine = OxigraphEngine(store)
+>>> engine.select("SELECT ?o WHERE { ?s ?p ?o }", {}).values("o")
+['1']
+>>> engine.select("SELECT ?s ?o WHERE { ?s ?p ?o }", {"o": Term.literal("2")}).rows
+()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+import pyoxigraph
+import rdflib
+from pyparsing import ParseException
+
+from kg.errors import QueryError
+from kg.namespaces import PREFIXES
+from kg.results import ResultTable, Term, TermKind
+
+
+class Engine(Protocol):
+    """Anything that answers SELECT queries with pre-bound variables."""
+
+    name: str
+
+    def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable: ...
+
+
+class OxigraphEngine:
+    """Queries a pyoxigraph store (in memory or on disk).
+
+    The default graph is the union of all graphs, or of ``graphs`` when given.
+    """
+
+    name = "oxigraph"
+
+    def __init__(self, store: pyoxigraph.Store, *, graphs: list[str] | None = None) -> None:
+        self.store = store
+        self.graphs = graphs
+
+    def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
+        substitutions = {pyoxigraph.Variable(k): _to_oxigraph(v) for k, v in bindings.items()}
+        try:
+            if self.graphs is None:
+                scope = {"use_default_graph_as_union": True}
+            else:
+                scope = {"default_graph": [pyoxigraph.NamedNode(g) for g in self.graphs]}
+            solutions = self.store.query(query, prefixes=dict(PREFIXES),
+                                         substitutions=substitutions, **scope)
+        except SyntaxError as error:
+            raise QueryError(f"malformed SPARQL: {error}") from None
+        except RuntimeError as error:
+            if "SELECT projection" in str(error):
+                raise QueryError(f"{error}: a query must SELECT each of its parameters "
+                                 "(they are bound before evaluation, SEP-0007)") from None
+            raise QueryError(f"the query failed: {error}") from None
+        if not isinstance(solutions, pyoxigraph.QuerySolutions):
+            raise QueryError("only SELECT queries can be run as named queries")
+        variables = tuple(v.value for v in solutions.variables)
+        rows = tuple(tuple(_from_oxigraph(solution[v]) for v in variables)
+                     for solution in solutions)
+        return ResultTable(variables, rows)
+
+
+class RdflibEngine:
+    """Queries an rdflib dataset with rdflib's own SPARQL engine (the reference)."""
+
+    name = "rdflib"
+
+    def __init__(self, dataset: rdflib.Dataset) -> None:
+        self.dataset = dataset
+
+    def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
+        init = {rdflib.Variable(k): _to_rdflib(v) for k, v in bindings.items()}
+        try:
+            result = self.dataset.query(query, initNs=dict(PREFIXES), initBindings=init)
+        except ParseException as error:
+            raise QueryError(f"malformed SPARQL: {error}") from None
+        if result.type != "SELECT":
+            raise QueryError("only SELECT queries can be run as named queries")
+        variables = tuple(str(v) for v in result.vars)
+        rows = tuple(tuple(_from_rdflib(row[i]) for i in range(len(variables)))
+                     for row in result)
+        return ResultTable(variables, rows)
+
+
+def _to_oxigraph(term: Term):
+    if term.kind is TermKind.IRI:
+        return pyoxigraph.NamedNode(term.value)
+    if term.kind is TermKind.BLANK:
+        return pyoxigraph.BlankNode(term.value)
+    if term.language:
+        return pyoxigraph.Literal(term.value, language=term.language)
+    datatype = pyoxigraph.NamedNode(term.datatype) if term.datatype else None
+    return pyoxigraph.Literal(term.value, datatype=datatype)
+
+
+def _from_oxigraph(term) -> Term | None:
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return Term.iri(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return Term.blank(term.value)
+    return Term.literal(term.value, datatype=term.datatype.value, language=term.language)
+
+
+def _to_rdflib(term: Term):
+    if term.kind is TermKind.IRI:
+        return rdflib.URIRef(term.value)
+    if term.kind is TermKind.BLANK:
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    datatype = rdflib.URIRef(term.datatype) if term.datatype else None
+    return rdflib.Literal(term.value, datatype=datatype)
+
+
+def _from_rdflib(term) -> Term | None:
+    if term is None:
+        return None
+    if isinstance(term, rdflib.URIRef):
+        return Term.iri(str(term))
+    if isinstance(term, rdflib.BNode):
+        return Term.blank(str(term))
+    datatype = str(term.datatype) if term.datatype else None
+    return Term.literal(str(term), datatype=datatype, language=term.language)
+
+
+def drop_columns(table: ResultTable, names: Iterable[str]) -> ResultTable:
+    """``table`` without the columns ``names``.
+
+    >>> t = ResultTable(("a", "b"), ((Term.literal("1"), Term.literal("2")),))
+    >>> drop_columns(t, ["a"]).variables
+    ('b',)
+    """
+    keep = [i for i, v in enumerate(table.variables) if v not in set(names)]
+    return ResultTable(tuple(table.variables[i] for i in keep),
+                       tuple(tuple(row[i] for i in keep) for row in table.rows))

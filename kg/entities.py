@@ -1,0 +1,84 @@
+"""Resolve what users type for an entity: an IRI, a CURIE, a Wikidata QID or an exact label.
+
+>>> import pyoxigraph
+>>> store = pyoxigraph.Store()
+>>> russia = pyoxigraph.NamedNode("https://w3id.org/diplo-kg/resource/state/russia")
+>>> label = pyoxigraph.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+>>> g = pyoxigraph.NamedNode("https://w3id.org/diplo-kg/graph/data/actors")
+>>> store.add(pyoxigraph.Quad(russia, label, pyoxigraph.Literal("Russia", language="en"), g))
+>>> from kg.engines import OxigraphEngine
+>>> resolve_entity("russia", OxigraphEngine(store))
+'https://w3id.org/diplo-kg/resource/state/russia'
+>>> resolve_entity("dkr:state/russia", OxigraphEngine(store))
+'https://w3id.org/diplo-kg/resource/state/russia'
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.engines import Engine
+from kg.errors import EntityResolutionError
+from kg.namespaces import WD, compact_iri, expand_curie
+from kg.results import Term
+
+_QID = re.compile(r"^(?:wd:)?(Q[1-9][0-9]*)$")
+
+_BY_QID = """
+SELECT DISTINCT ?entity ?item WHERE { ?entity skos:exactMatch|owl:sameAs ?item }
+ORDER BY ?entity
+"""
+
+_BY_LABEL = """
+SELECT DISTINCT ?entity ?label ?text WHERE {
+  ?entity rdfs:label|skos:prefLabel|skos:altLabel ?label .
+  FILTER(LCASE(STR(?label)) = LCASE(STR(?text)))
+}
+ORDER BY ?entity
+"""
+
+_EXISTS = "SELECT ?p ?entity WHERE { { ?entity ?p ?o } UNION { ?s ?p ?entity } } LIMIT 1"
+
+_IS_A = """
+SELECT ?entity ?type WHERE { ?entity rdf:type/rdfs:subClassOf* ?type } LIMIT 1
+"""
+
+
+def resolve_entity(text: str, engine: Engine) -> str:
+    """The IRI of the one entity ``text`` denotes.
+
+    Raises:
+        EntityResolutionError: if nothing matches, or several entities share the label.
+    """
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    match = _QID.match(text)
+    if match:
+        item = Term.iri(WD + match.group(1))
+        return _single(text, engine.select(_BY_QID, {"item": item}).values("entity"))
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
+        return _known(text, text, engine)
+    expanded = expand_curie(text)
+    if expanded is not None and " " not in text:
+        return _known(text, expanded, engine)
+    rows = engine.select(_BY_LABEL, {"text": Term.literal(text)})
+    return _single(text, list(dict.fromkeys(rows.values("entity"))))
+
+
+def is_instance_of(iri: str, class_iri: str, engine: Engine) -> bool:
+    """Whether ``iri`` has ``class_iri`` among its types (following rdfs:subClassOf)."""
+    bindings = {"entity": Term.iri(iri), "type": Term.iri(class_iri)}
+    return bool(engine.select(_IS_A, bindings).rows)
+
+
+def _known(text: str, iri: str, engine: Engine) -> str:
+    if not engine.select(_EXISTS, {"entity": Term.iri(iri)}).rows:
+        raise EntityResolutionError(text)
+    return iri
+
+
+def _single(text: str, iris: list[str]) -> str:
+    if len(iris) == 1:
+        return iris[0]
+    raise EntityResolutionError(text, [compact_iri(i) for i in iris])

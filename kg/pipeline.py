@@ -1,0 +1,92 @@
+"""The steps of a build as functions: load, reason, validate; each returns something new.
+
+>>> from kg.project import Project
+>>> callable(load_project)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pyoxigraph
+
+from kg.engines import OxigraphEngine
+from kg.loading import GraphRole, LoadedDataset, SourceFile, discover_files, load_files
+from kg.namespaces import INFERRED_GRAPH
+from kg.project import Project
+from kg.rdflib_bridge import add_graph_to_store, graph_from_store
+from kg.reasoning import infer
+from kg.validation import Finding, ValidationReport, load_shapes, run_checks, run_shacl
+
+Step = Callable[[str], None]
+
+
+def _quiet(_step: str) -> None:
+    """Default progress callback: says nothing."""
+
+
+def load_project(project: Project, *, store_path: Path | None = None,
+                 progress: Step = _quiet) -> LoadedDataset:
+    """Parse the ontology and data of ``project`` into a new store (in memory by default).
+
+    With ``store_path``, the store is on disk and is refilled from the files, in one
+    transaction per file; a parse error leaves it unchanged only for in-memory stores, so the
+    CLI loads into memory first and copies into the persistent store on success.
+    """
+    files = discover_files(project)
+    loaded = load_files(files, on_file=lambda source: progress(f"load {source.display_path}"))
+    if store_path is None:
+        return loaded
+    persistent = pyoxigraph.Store(str(store_path))
+    persistent.clear()
+    persistent.extend(loaded.store)
+    persistent.flush()
+    return LoadedDataset(store=persistent, files=loaded.files)
+
+
+def with_inferences(loaded: LoadedDataset, *, progress: Step = _quiet) -> LoadedDataset:
+    """A dataset whose inferred graph holds the OWL 2 RL entailments of the asserted graphs.
+
+    The asserted graphs are read, never written; a previous inferred graph is replaced.
+    """
+    progress("reason (OWL 2 RL)")
+    asserted = graph_from_store(loaded.store, loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA,
+                                                           GraphRole.LINKS))
+    inferred = infer(asserted)
+    store = pyoxigraph.Store()
+    for quad in loaded.store:
+        if quad.graph_name != pyoxigraph.NamedNode(INFERRED_GRAPH):
+            store.add(quad)
+    add_graph_to_store(store, inferred, INFERRED_GRAPH)
+    marker = SourceFile(path=Path("(reasoner)"), display_path="(OWL 2 RL reasoner)",
+                        graph=INFERRED_GRAPH, role=GraphRole.INFERRED, rdf_format=None)
+    files = tuple(f for f in loaded.files if f.role is not GraphRole.INFERRED) + (marker,)
+    return replace(loaded, store=store, files=files)
+
+
+def validate(loaded: LoadedDataset, project: Project, *,
+             progress: Step = _quiet) -> ValidationReport:
+    """SHACL shapes (on the asserted graphs, inference off) and the ``*-violation`` checks."""
+    progress("validate (SHACL)")
+    asserted_graphs = loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS)
+    findings = run_shacl(graph_from_store(loaded.store, asserted_graphs),
+                         load_shapes(project.shapes_dir))
+    progress("validate (checks)")
+    findings += run_checks(project.checks_dir, OxigraphEngine(loaded.store,
+                                                              graphs=asserted_graphs))
+    located = [replace(f, file=_defining_file(loaded, f.focus)) for f in findings]
+    return ValidationReport(tuple(sorted(located)))
+
+
+def _defining_file(loaded: LoadedDataset, focus: str) -> str | None:
+    if not focus.startswith(("http://", "https://", "urn:")):
+        return None
+    solutions = loaded.store.query(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?focus ?p ?o } } ORDER BY ?g",
+        substitutions={pyoxigraph.Variable("focus"): pyoxigraph.NamedNode(focus)})
+    files = [loaded.file_of_graph(s["g"].value) for s in solutions]
+    files = [f for f in files if f and not f.startswith("(")]
+    return ", ".join(files) if files else None

@@ -1,0 +1,216 @@
+"""Named SPARQL queries: files under ``queries/`` with a header of metadata and typed parameters.
+
+A header looks like this (parameters are bound as typed RDF terms, never pasted into text)::
+
+    # title: Channels between two actors on a date
+    # description: Every channel between ?a and ?b, and whether it is in force on ?date.
+    # param: a dk:Actor default Russia -- the first actor
+    # param: date xsd:date default 2021-11-02 -- the day to look at
+    # set-valued: paragraphs
+
+A ``set-valued`` column holds a ``GROUP_CONCAT`` whose order SPARQL leaves to the engine; its
+items are sorted (numerically when they are numbers) so every engine gives the same bytes.
+
+>>> query = parse_named_query("demo", "# title: Demo\\n# description: D.\\n"
+...     "# param: date xsd:date default 2021-11-02 -- the day\\nSELECT * {}\\n")
+>>> query.parameters[0]
+Parameter(name='date', type='xsd:date', default='2021-11-02', description='the day')
+>>> bind_literal(query.parameters[0], "2021-13-45")
+Traceback (most recent call last):
+...
+kg.errors.ParameterError: parameter 'date' expects an xsd:date such as 2021-11-02, got '2021-13-45'
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.engines import Engine, drop_columns
+from kg.entities import is_instance_of, resolve_entity
+from kg.errors import InputError, ParameterError, UnknownQueryError
+from kg.namespaces import compact_iri, expand_curie
+from kg.results import XSD, ResultTable, Term
+
+LITERAL_TYPES = ("xsd:date", "xsd:integer", "xsd:string", "xsd:boolean")
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+)"
+                    r"(?:\s+default\s+(?P<default>.+?))?(?:\s+--\s+(?P<description>.*))?$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A typed query parameter: a literal type from :data:`LITERAL_TYPES` or a class CURIE."""
+
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+    @property
+    def is_entity(self) -> bool:
+        return self.type not in LITERAL_TYPES
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file and its header."""
+
+    name: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    text: str
+    path: Path | None = None
+    set_valued: tuple[str, ...] = ()
+
+    def parameter(self, name: str) -> Parameter:
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        known = ", ".join(p.name for p in self.parameters) or "none"
+        raise ParameterError(f"query '{self.name}' has no parameter '{name}'; "
+                             f"its parameters: {known}")
+
+
+def parse_named_query(name: str, text: str, *, path: Path | None = None) -> NamedQuery:
+    """Read the header of a query file."""
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [],
+                                    "set-valued": []}
+    where = str(path) if path else name
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"^#\s*(title|description|param|set-valued):\s*(.*)$", line)
+        if match:
+            fields[match.group(1)].append(match.group(2).strip())
+        elif line.strip() and not line.startswith("#"):
+            break
+    if not fields["title"]:
+        raise InputError("a named query needs a '# title: ...' header line", path=where, line=1)
+    parameters = []
+    for raw in fields["param"]:
+        match = _PARAM.match(raw)
+        if not match:
+            raise InputError(f"cannot read '# param: {raw}'; write "
+                             "'# param: NAME TYPE default VALUE -- description'", path=where)
+        parameters.append(Parameter(match["name"], match["type"], match["default"],
+                                    (match["description"] or "").strip()))
+    return NamedQuery(name=name, title=" ".join(fields["title"]),
+                      description=" ".join(fields["description"]),
+                      parameters=tuple(parameters), text=text, path=path,
+                      set_valued=tuple(" ".join(fields["set-valued"]).split()))
+
+
+def load_catalog(queries_dir: Path) -> dict[str, NamedQuery]:
+    """Every ``*.rq`` directly under ``queries_dir``, by name (the file stem), sorted."""
+    catalog = {}
+    for path in sorted(queries_dir.glob("*.rq")):
+        catalog[path.stem] = parse_named_query(path.stem, path.read_text(encoding="utf-8"),
+                                               path=path)
+    return catalog
+
+
+def find_query(name_or_file: str, catalog: Mapping[str, NamedQuery]) -> NamedQuery:
+    """A query by catalog name, or from a ``.rq`` file path."""
+    if name_or_file in catalog:
+        return catalog[name_or_file]
+    if name_or_file.endswith(".rq"):
+        path = Path(name_or_file)
+        if not path.is_file():
+            raise InputError("no such query file", path=name_or_file)
+        text = path.read_text(encoding="utf-8")
+        return parse_named_query(path.stem, text if text.startswith("#")
+                                 else f"# title: {path.stem}\n{text}", path=path)
+    raise UnknownQueryError(name_or_file, sorted(catalog))
+
+
+def bind_literal(parameter: Parameter, raw: str) -> Term:
+    """The typed literal for a literal parameter, or a :class:`ParameterError`."""
+    if parameter.type == "xsd:date":
+        try:
+            value = datetime.date.fromisoformat(raw)
+        except ValueError:
+            raise ParameterError(f"parameter '{parameter.name}' expects an xsd:date such as "
+                                 f"2021-11-02, got '{raw}'") from None
+        if len(raw) != 10:
+            raise ParameterError(f"parameter '{parameter.name}' expects YYYY-MM-DD, got '{raw}'")
+        return Term.literal(value.isoformat(), datatype=XSD + "date")
+    if parameter.type == "xsd:integer":
+        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+            raise ParameterError(f"parameter '{parameter.name}' expects an integer, got '{raw}'")
+        return Term.literal(str(int(raw)), datatype=XSD + "integer")
+    if parameter.type == "xsd:boolean":
+        if raw not in ("true", "false"):
+            raise ParameterError(f"parameter '{parameter.name}' expects true or false, "
+                                 f"got '{raw}'")
+        return Term.literal(raw, datatype=XSD + "boolean")
+    return Term.literal(raw)
+
+
+def bind_parameters(query: NamedQuery, given: Mapping[str, str],
+                    engine: Engine) -> dict[str, Term]:
+    """Typed RDF terms for every parameter: the given values, else the defaults.
+
+    Raises:
+        ParameterError: for an unknown parameter, a missing value or a value of the wrong type.
+        EntityResolutionError: for an entity that matches nothing or several things.
+    """
+    for name in given:
+        query.parameter(name)
+    bindings: dict[str, Term] = {}
+    for parameter in query.parameters:
+        raw = given.get(parameter.name, parameter.default)
+        if raw is None:
+            raise ParameterError(f"query '{query.name}' needs --param {parameter.name}=VALUE "
+                                 f"({parameter.type}: {parameter.description})")
+        bindings[parameter.name] = _bind(parameter, raw, engine)
+    return bindings
+
+
+def _bind(parameter: Parameter, raw: str, engine: Engine) -> Term:
+    if not parameter.is_entity:
+        return bind_literal(parameter, raw)
+    iri = resolve_entity(raw, engine)
+    class_iri = expand_curie(parameter.type) or parameter.type
+    if parameter.type != "iri" and not is_instance_of(iri, class_iri, engine):
+        raise ParameterError(f"parameter '{parameter.name}' expects a {parameter.type}, but "
+                             f"'{raw}' ({compact_iri(iri)}) is not one")
+    return Term.iri(iri)
+
+
+def run_named_query(query: NamedQuery, given: Mapping[str, str], engine: Engine) -> ResultTable:
+    """Bind the parameters of ``query`` and run it on ``engine``."""
+    bindings = bind_parameters(query, given, engine)
+    table = drop_columns(engine.select(query.text, bindings), bindings)
+    return canonical_sets(table, query.set_valued)
+
+
+SET_SEPARATOR = ", "
+
+
+def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
+    """Sort the items of each ``SET_SEPARATOR``-joined cell in ``columns``.
+
+    >>> t = ResultTable(("p",), ((Term.literal("10, 4, 9"),),))
+    >>> canonical_sets(t, ("p",)).values("p")
+    ['4, 9, 10']
+    """
+    indexes = [table.variables.index(c) for c in columns if c in table.variables]
+    if not indexes:
+        return table
+    rows = []
+    for row in table.rows:
+        cells = list(row)
+        for i in indexes:
+            term = cells[i]
+            if term is not None and term.value:
+                items = sorted(set(term.value.split(SET_SEPARATOR)), key=_natural)
+                cells[i] = Term.literal(SET_SEPARATOR.join(items), datatype=term.datatype,
+                                        language=term.language)
+        rows.append(tuple(cells))
+    return ResultTable(table.variables, tuple(rows))
+
+
+def _natural(item: str) -> tuple:
+    return (0, int(item), "") if item.isdigit() else (1, 0, item)
