@@ -19,6 +19,7 @@ from kg.namespaces import INFERRED_GRAPH
 from kg.project import Project
 from kg.rdflib_bridge import add_graph_to_store, graph_from_store
 from kg.reasoning import infer
+from kg.shacl_sparql import run_compiled, split_sparql_constraints
 from kg.validation import Finding, ValidationReport, load_shapes, run_checks, run_shacl
 
 Step = Callable[[str], None]
@@ -69,14 +70,19 @@ def with_inferences(loaded: LoadedDataset, *, progress: Step = _quiet) -> Loaded
 
 def validate(loaded: LoadedDataset, project: Project, *,
              progress: Step = _quiet) -> ValidationReport:
-    """SHACL shapes (on the asserted graphs, inference off) and the ``*-violation`` checks."""
-    progress("validate (SHACL)")
+    """SHACL shapes (on the asserted graphs, inference off) and the ``*-violation`` checks.
+
+    SHACL Core constraints run in pySHACL; SPARQL-based constraints, which pySHACL evaluates
+    one focus node at a time, run as whole-graph queries in Oxigraph (:mod:`kg.shacl_sparql`).
+    """
     asserted_graphs = loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS)
-    findings = run_shacl(graph_from_store(loaded.store, asserted_graphs),
-                         load_shapes(project.shapes_dir))
-    progress("validate (checks)")
-    findings += run_checks(project.checks_dir, OxigraphEngine(loaded.store,
-                                                              graphs=asserted_graphs))
+    asserted = OxigraphEngine(loaded.store, graphs=asserted_graphs)
+    core_shapes, sparql_constraints = split_sparql_constraints(load_shapes(project.shapes_dir))
+    progress("validate (SHACL Core, pySHACL)")
+    findings = run_shacl(graph_from_store(loaded.store, asserted_graphs), core_shapes)
+    progress("validate (SHACL-SPARQL constraints and checks, Oxigraph)")
+    findings += run_compiled(sparql_constraints, asserted)
+    findings += run_checks(project.checks_dir, asserted)
     located = [replace(f, file=_defining_file(loaded, f.focus)) for f in findings]
     return ValidationReport(tuple(sorted(located)))
 

@@ -186,15 +186,18 @@ def run_named_query(query: NamedQuery, given: Mapping[str, str], engine: Engine)
     return canonical_sets(table, query.set_valued)
 
 
-SET_SEPARATOR = ", "
+SET_SEPARATORS = ("; ", ", ")
 
 
 def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
-    """Sort the items of each ``SET_SEPARATOR``-joined cell in ``columns``.
+    """Sort the items of each joined cell in ``columns``; an empty cell becomes unbound.
 
-    >>> t = ResultTable(("p",), ((Term.literal("10, 4, 9"),),))
+    Items are joined by ``"; "`` when the cell holds one, else by ``", "``. Engines disagree on
+    an empty ``GROUP_CONCAT`` (``""`` or unbound), so both become unbound.
+
+    >>> t = ResultTable(("p",), ((Term.literal("10, 4, 9"),), (Term.literal(""),)))
     >>> canonical_sets(t, ("p",)).values("p")
-    ['4, 9, 10']
+    ['4, 9, 10', None]
     """
     indexes = [table.variables.index(c) for c in columns if c in table.variables]
     if not indexes:
@@ -203,13 +206,17 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
     for row in table.rows:
         cells = list(row)
         for i in indexes:
-            term = cells[i]
-            if term is not None and term.value:
-                items = sorted(set(term.value.split(SET_SEPARATOR)), key=_natural)
-                cells[i] = Term.literal(SET_SEPARATOR.join(items), datatype=term.datatype,
-                                        language=term.language)
+            cells[i] = _sorted_items(cells[i])
         rows.append(tuple(cells))
     return ResultTable(table.variables, tuple(rows))
+
+
+def _sorted_items(term: Term | None) -> Term | None:
+    if term is None or not term.value:
+        return None
+    separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
+    items = sorted(set(term.value.split(separator)), key=_natural)
+    return Term.literal(separator.join(items), datatype=term.datatype, language=term.language)
 
 
 def _natural(item: str) -> tuple:

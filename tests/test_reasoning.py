@@ -1,0 +1,50 @@
+"""OWL 2 RL reasoning goes into its own graph and never changes the input."""
+
+from __future__ import annotations
+
+import pyoxigraph
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import to_isomorphic
+
+from kg.loading import GraphRole
+from kg.namespaces import DK, DKR, INFERRED_GRAPH
+from kg.pipeline import validate, with_inferences
+from kg.rdflib_bridge import graph_from_store
+from kg.reasoning import infer
+
+
+def test_reasoning_leaves_the_asserted_graphs_alone(loaded):
+    asserted = set(loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS))
+    before = {q for q in loaded.store}
+    reasoned = with_inferences(loaded)
+    assert {q for q in loaded.store} == before
+    kept = {q for q in reasoned.store if q.graph_name.value in asserted}
+    assert kept == before
+
+
+def test_infer_does_not_mutate_its_argument(loaded):
+    graph = graph_from_store(loaded.store, loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA))
+    snapshot = to_isomorphic(graph)
+    inferred = infer(graph)
+    assert len(inferred) > 0
+    assert to_isomorphic(graph) == snapshot
+    assert not any(isinstance(s, Literal) for s, _, _ in inferred)
+    assert not set(inferred) & set(graph)
+
+
+def test_date_bounds_are_inferred_from_exact_dates(reasoned):
+    solutions = list(reasoned.store.query(
+        "SELECT ?x WHERE { GRAPH ?g { ?x dk:endLatest ?d } FILTER(?g = ?inferred) } LIMIT 1",
+        prefixes={"dk": DK},
+        substitutions={pyoxigraph.Variable("inferred"): pyoxigraph.NamedNode(INFERRED_GRAPH)}))
+    assert solutions
+
+
+def test_validate_then_reason_equals_reason_then_validate(loaded, project):
+    """pySHACL and owlrl both touch rdflib globals; the order must not matter."""
+    first_report = validate(loaded, project)
+    first_inferred = graph_from_store(with_inferences(loaded).store, [INFERRED_GRAPH])
+    second_inferred = graph_from_store(with_inferences(loaded).store, [INFERRED_GRAPH])
+    second_report = validate(loaded, project)
+    assert first_report == second_report
+    assert to_isomorphic(first_inferred) == to_isomorphic(second_inferred)
