@@ -75,7 +75,8 @@ def query_command(session, name_or_file: str, params: tuple[str, ...], result_fo
               else RdflibEngine(dataset_from_store(loaded.store)))
     session.progress(f"query {named.name}")
     table = run_named_query(named, given, runner)
-    click.echo(render(table, ResultFormat.from_name(result_format)), nl=False)
+    text = render(table, ResultFormat.from_name(result_format))
+    click.get_binary_stream("stdout").write(text.encode("utf-8"))
 
 
 COMMANDS = (queries_command, query_command)
