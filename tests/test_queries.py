@@ -65,7 +65,7 @@ def test_csv_and_tsv_outputs_follow_the_w3c_formats(run_kg, project):
     result = run_kg("--project", project.root, "query", "members-on-date", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 30 and rows[0]["member"].startswith("https://")
-    assert "\r\n" in result.stdout
+    assert b"\r\n" in result.stdout_bytes
     tsv = run_kg("--project", project.root, "query", "members-on-date", "--format", "tsv").stdout
     header, first = tsv.splitlines()[:2]
     assert header.split("\t")[0] == "?member"
