@@ -12,9 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+DEMO_COLUMNS := status,channelLabel,viaLabel,end,endedByLabel,announced,effective,paragraphs
+
 demo: $(STAMP)
 	$(BIN)/kg build
-	$(BIN)/kg query channels-remaining
+	@echo
+	@echo "Which channels between Russia and NATO remain after 1 November 2021 (as of 2021-11-02)?"
+	$(BIN)/kg query channels-as-of --param a=Russia --param b=NATO --param date=2021-11-02 \
+	    --columns $(DEMO_COLUMNS)
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -13,7 +13,7 @@ from kg.errors import ParameterError
 from kg.queries import find_query, load_catalog, run_named_query
 from kg.pipeline import load_project
 from kg.rdflib_bridge import dataset_from_store
-from kg.results import ResultFormat, render
+from kg.results import ResultFormat, ResultTable, render
 
 
 @click.command("queries")
@@ -40,6 +40,16 @@ def queries_command(session, output_format: str) -> None:
             click.echo(f"    --param {p.name}=<{p.type}>{default}  {p.description}")
 
 
+def select_columns(table: ResultTable, names: list[str]) -> ResultTable:
+    """Only the columns ``names`` of ``table``, in that order."""
+    unknown = [n for n in names if n not in table.variables]
+    if unknown:
+        raise ParameterError(f"no column {', '.join(unknown)} in the results; columns: "
+                             f"{', '.join(table.variables)}")
+    keep = [table.variables.index(n) for n in names]
+    return ResultTable(tuple(names), tuple(tuple(row[i] for i in keep) for row in table.rows))
+
+
 def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     """``k=v`` pairs as a dict; a pair without ``=`` is a usage error."""
     given = {}
@@ -59,10 +69,12 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @result_format_option
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
               show_default=True, help="rdflib is the slow reference engine.")
+@click.option("--columns", default=None, metavar="A,B,...",
+              help="Keep only these columns, in this order.")
 @store_option
 @click.pass_obj
 def query_command(session, name_or_file: str, params: tuple[str, ...], result_format: str,
-                  engine: str, store_path: Path | None) -> None:
+                  engine: str, columns: str | None, store_path: Path | None) -> None:
     """Run a named query (see kg queries) or a .rq file.
 
     Example: kg query channels-as-of --param a=Q159 --param b=NATO --param date=2021-11-02
@@ -75,6 +87,8 @@ def query_command(session, name_or_file: str, params: tuple[str, ...], result_fo
               else RdflibEngine(dataset_from_store(loaded.store)))
     session.progress(f"query {named.name}")
     table = run_named_query(named, given, runner)
+    if columns:
+        table = select_columns(table, [c.strip() for c in columns.split(",") if c.strip()])
     text = render(table, ResultFormat.from_name(result_format))
     click.get_binary_stream("stdout").write(text.encode("utf-8"))
 
