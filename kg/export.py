@@ -1,8 +1,8 @@
 """Exports of chosen graphs to Turtle, JSON-LD, N-Triples, TriG and N-Quads, byte-stable.
 
 The same input always gives the same bytes: line-based formats are sorted, Turtle and TriG are
-written by rdflib (which sorts subjects and predicates), and JSON-LD is compacted with the
-curated context ``kg/context.jsonld`` and its nodes sorted by ``@id``. Exports of the project's
+written by rdflib (which sorts subjects and predicates), and JSON-LD is compacted by PyLD with
+the curated context ``kg/context.jsonld`` and its nodes sorted by ``@id``. Exports of the project's
 data hold no blank nodes, so no blank-node relabelling is needed.
 """
 
@@ -14,6 +14,7 @@ from importlib import resources
 
 import pyoxigraph
 import rdflib
+from pyld import jsonld
 
 from kg.errors import ExportError
 from kg.formats import RdfFormat
@@ -45,6 +46,10 @@ def parse_roles(names: Iterable[str]) -> tuple[GraphRole, ...]:
             known = ", ".join([r.value for r in GraphRole] + ["all"])
             raise ExportError(f"unknown graph group '{name}'; use any of: {known}") from None
     return tuple(dict.fromkeys(roles))
+
+
+def _no_remote_documents(url: str, options: dict | None = None) -> dict:
+    raise ExportError(f"refusing to fetch the remote JSON-LD document {url}; contexts are local")
 
 
 def load_context() -> dict:
@@ -87,7 +92,7 @@ def _sorted_lines(store: pyoxigraph.Store, graphs: list[str], rdf_format: RdfFor
 
 def _union(store: pyoxigraph.Store, graphs: list[str]) -> rdflib.Graph:
     union = rdflib.Graph()
-    for name in graphs:
+    for name in sorted(graphs):
         data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
                           from_graph=pyoxigraph.NamedNode(name))
         if data:
@@ -98,7 +103,7 @@ def _union(store: pyoxigraph.Store, graphs: list[str]) -> rdflib.Graph:
 
 def _dataset(store: pyoxigraph.Store, graphs: list[str]) -> rdflib.Dataset:
     dataset = rdflib.Dataset()
-    for name in graphs:
+    for name in sorted(graphs):
         graph = dataset.graph(rdflib.URIRef(name))
         data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
                           from_graph=pyoxigraph.NamedNode(name))
@@ -119,9 +124,11 @@ def _rdflib_text(graph: rdflib.Graph, rdflib_format: str) -> bytes:
 
 
 def _jsonld(store: pyoxigraph.Store, graphs: list[str]) -> bytes:
-    union = _union(store, graphs)
-    text = union.serialize(format="json-ld", context=load_context(), auto_compact=True)
-    document = json.loads(text)
+    # rdflib writes expanded JSON-LD; PyLD compacts it (rdflib's own compaction cannot form
+    # compact IRIs such as dkr:state/russia whose local part holds a slash).
+    expanded = json.loads(_union(store, graphs).serialize(format="json-ld"))
+    document = jsonld.compact(expanded, {"@context": load_context()},
+                              {"documentLoader": _no_remote_documents})
     nodes = document.get("@graph", [])
     if isinstance(nodes, list):
         document["@graph"] = sorted(nodes, key=lambda node: str(node.get("@id", "")))

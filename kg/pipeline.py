@@ -91,7 +91,7 @@ def _defining_file(loaded: LoadedDataset, focus: str) -> str | None:
     if not focus.startswith(("http://", "https://", "urn:")):
         return None
     solutions = loaded.store.query(
-        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?focus ?p ?o } } ORDER BY ?g",
+        "SELECT DISTINCT ?g ?focus WHERE { GRAPH ?g { ?focus ?p ?o } } ORDER BY ?g",
         substitutions={pyoxigraph.Variable("focus"): pyoxigraph.NamedNode(focus)})
     files = [loaded.file_of_graph(s["g"].value) for s in solutions]
     files = [f for f in files if f and not f.startswith("(")]

@@ -34,7 +34,7 @@ def test_infer_does_not_mutate_its_argument(loaded):
 
 def test_date_bounds_are_inferred_from_exact_dates(reasoned):
     solutions = list(reasoned.store.query(
-        "SELECT ?x WHERE { GRAPH ?g { ?x dk:endLatest ?d } FILTER(?g = ?inferred) } LIMIT 1",
+        "SELECT ?x ?inferred WHERE { GRAPH ?inferred { ?x dk:endLatest ?d } } LIMIT 1",
         prefixes={"dk": DK},
         substitutions={pyoxigraph.Variable("inferred"): pyoxigraph.NamedNode(INFERRED_GRAPH)}))
     assert solutions
