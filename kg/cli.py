@@ -62,9 +62,14 @@ def main(ctx: click.Context, project_dir: Path | None) -> None:
 
 
 def _register() -> None:
-    from kg.commands import build, export, query
-    for module in (build, query, export):
-        for command in module.COMMANDS:
+    """Add the ``COMMANDS`` of every module in :mod:`kg.commands`."""
+    import importlib
+    import pkgutil
+
+    import kg.commands
+    for info in sorted(pkgutil.iter_modules(kg.commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"kg.commands.{info.name}")
+        for command in getattr(module, "COMMANDS", ()):
             main.add_command(command)
 
 
