@@ -20,7 +20,7 @@ from kg import __version__
 from kg.export import DEFAULT_ROLES, export
 from kg.formats import RdfFormat
 from kg.loading import GraphRole, LoadedDataset
-from kg.pipeline import Step, _quiet, load_project, validate, with_inferences
+from kg.pipeline import Reasoner, Step, _quiet, load_project, validate, with_inferences
 from kg.project import Project
 from kg.validation import ValidationReport
 
@@ -43,13 +43,14 @@ class BuildResult:
     out_dir: Path
 
 
-def build(project: Project, out_dir: Path, *, progress: Step = _quiet) -> BuildResult:
+def build(project: Project, out_dir: Path, *, reasoner: Reasoner = Reasoner.RULES,
+          progress: Step = _quiet) -> BuildResult:
     """Build ``project`` into ``out_dir``; nothing is written unless the data conforms."""
     loaded = load_project(project, progress=progress)
     report = validate(loaded, project, progress=progress)
     if not report.conforms:
         return BuildResult(report=report, manifest=None, out_dir=out_dir)
-    reasoned = with_inferences(loaded, progress=progress)
+    reasoned = with_inferences(loaded, reasoner=reasoner, progress=progress)
     manifest = write_atomically(reasoned, out_dir, progress=progress)
     return BuildResult(report=report, manifest=manifest, out_dir=out_dir)
 

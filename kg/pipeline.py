@@ -7,6 +7,7 @@ True
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from kg.namespaces import INFERRED_GRAPH
 from kg.project import Project
 from kg.rdflib_bridge import add_graph_to_store, graph_from_store
 from kg.reasoning import infer
+from kg.rules import entailments
 from kg.shacl_sparql import run_compiled, split_sparql_constraints
 from kg.validation import Finding, ValidationReport, load_shapes, run_checks, run_shacl
 
@@ -48,20 +50,35 @@ def load_project(project: Project, *, store_path: Path | None = None,
     return LoadedDataset(store=persistent, files=loaded.files)
 
 
-def with_inferences(loaded: LoadedDataset, *, progress: Step = _quiet) -> LoadedDataset:
+class Reasoner(enum.Enum):
+    """Who computes the OWL 2 RL entailments: Oxigraph rules (fast) or owlrl (reference)."""
+
+    RULES = "rules"
+    OWLRL = "owlrl"
+
+
+def with_inferences(loaded: LoadedDataset, *, reasoner: Reasoner = Reasoner.RULES,
+                    progress: Step = _quiet) -> LoadedDataset:
     """A dataset whose inferred graph holds the OWL 2 RL entailments of the asserted graphs.
 
     The asserted graphs are read, never written; a previous inferred graph is replaced.
     """
-    progress("reason (OWL 2 RL)")
-    asserted = graph_from_store(loaded.store, loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA,
-                                                           GraphRole.LINKS))
-    inferred = infer(asserted)
+    progress(f"reason (OWL 2 RL, {reasoner.value})")
+    asserted_graphs = loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS)
+    inferred_node = pyoxigraph.NamedNode(INFERRED_GRAPH)
     store = pyoxigraph.Store()
-    for quad in loaded.store:
-        if quad.graph_name != pyoxigraph.NamedNode(INFERRED_GRAPH):
-            store.add(quad)
-    add_graph_to_store(store, inferred, INFERRED_GRAPH)
+    store.extend(q for q in loaded.store if q.graph_name != inferred_node)
+    if reasoner is Reasoner.OWLRL:
+        add_graph_to_store(store, infer(graph_from_store(loaded.store, asserted_graphs)),
+                           INFERRED_GRAPH)
+    else:
+        union = pyoxigraph.Store()
+        for name in asserted_graphs:
+            union.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in
+                         loaded.store.quads_for_pattern(None, None, None,
+                                                        pyoxigraph.NamedNode(name)))
+        store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, inferred_node)
+                     for t in entailments(union))
     marker = SourceFile(path=Path("(reasoner)"), display_path="(OWL 2 RL reasoner)",
                         graph=INFERRED_GRAPH, role=GraphRole.INFERRED, rdf_format=None)
     files = tuple(f for f in loaded.files if f.role is not GraphRole.INFERRED) + (marker,)

@@ -8,7 +8,7 @@ from rdflib.compare import to_isomorphic
 
 from kg.loading import GraphRole
 from kg.namespaces import DK, DKR, INFERRED_GRAPH
-from kg.pipeline import validate, with_inferences
+from kg.pipeline import Reasoner, validate, with_inferences
 from kg.rdflib_bridge import graph_from_store
 from kg.reasoning import infer
 
@@ -48,3 +48,11 @@ def test_validate_then_reason_equals_reason_then_validate(loaded, project):
     second_report = validate(loaded, project)
     assert first_report == second_report
     assert to_isomorphic(first_inferred) == to_isomorphic(second_inferred)
+
+
+def test_oxigraph_rules_infer_exactly_what_owlrl_infers(loaded):
+    fast = graph_from_store(with_inferences(loaded).store, [INFERRED_GRAPH])
+    reference = graph_from_store(with_inferences(loaded, reasoner=Reasoner.OWLRL).store,
+                                 [INFERRED_GRAPH])
+    assert len(fast) > 1000
+    assert to_isomorphic(fast) == to_isomorphic(reference)

@@ -9,7 +9,7 @@ import click
 
 from kg.build import build
 from kg.namespaces import compact_iri
-from kg.pipeline import load_project, validate
+from kg.pipeline import Reasoner, load_project, validate
 from kg.validation import ValidationReport
 
 
@@ -51,8 +51,11 @@ def validate_command(session, output_format: str) -> None:
 @click.command("build")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Output folder (default: build/ in the project).")
+@click.option("--reasoner", type=click.Choice([r.value for r in Reasoner]), default="rules",
+              show_default=True, help="rules: OWL 2 RL rules run by Oxigraph; owlrl: the "
+              "slower reference implementation (same inferences).")
 @click.pass_obj
-def build_command(session, out_dir: Path | None) -> None:
+def build_command(session, out_dir: Path | None, reasoner: str) -> None:
     """Load, validate, reason and write every export and a manifest, atomically.
 
     Nothing is written when the data does not conform (exit 1) or a file is malformed (exit 2).
@@ -60,7 +63,8 @@ def build_command(session, out_dir: Path | None) -> None:
     Example: kg build --out build/
     """
     project = session.project
-    result = build(project, out_dir or project.default_build_dir, progress=session.progress)
+    result = build(project, out_dir or project.default_build_dir, reasoner=Reasoner(reasoner),
+                   progress=session.progress)
     if result.manifest is None:
         print_report(result.report, "text")
         raise SystemExit(1)
