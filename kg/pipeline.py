@@ -8,6 +8,7 @@ True
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,19 +36,40 @@ def load_project(project: Project, *, store_path: Path | None = None,
                  progress: Step = _quiet) -> LoadedDataset:
     """Parse the ontology and data of ``project`` into a new store (in memory by default).
 
-    With ``store_path``, the store is on disk and is refilled from the files, in one
-    transaction per file; a parse error leaves it unchanged only for in-memory stores, so the
-    CLI loads into memory first and copies into the persistent store on success.
+    With ``store_path``, the store lives on disk. If it was filled from exactly the current
+    files (same paths, sizes and modification times, recorded in ``<store>.kg.json``), it is
+    opened as it is, without parsing anything; otherwise the files are parsed into memory
+    first and only then copied into the store, so a parse error leaves it untouched.
     """
     files = discover_files(project)
+    fingerprint = _fingerprint(files)
+    if store_path is not None and _sidecar(store_path).is_file() and store_path.is_dir():
+        if json.loads(_sidecar(store_path).read_text(encoding="utf-8")) == fingerprint:
+            progress(f"open store {store_path}")
+            return LoadedDataset(store=pyoxigraph.Store(str(store_path)), files=tuple(files))
     loaded = load_files(files, on_file=lambda source: progress(f"load {source.display_path}"))
     if store_path is None:
         return loaded
+    progress(f"fill store {store_path}")
+    _sidecar(store_path).unlink(missing_ok=True)
     persistent = pyoxigraph.Store(str(store_path))
     persistent.clear()
-    persistent.extend(loaded.store)
+    persistent.bulk_extend(loaded.store)
     persistent.flush()
+    _sidecar(store_path).write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")
     return LoadedDataset(store=persistent, files=loaded.files)
+
+
+def _sidecar(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + ".kg.json")
+
+
+def _fingerprint(files: list[SourceFile]) -> list[list]:
+    result = []
+    for source in files:
+        stat = source.path.stat()
+        result.append([source.display_path, source.graph, stat.st_size, stat.st_mtime_ns])
+    return result
 
 
 class Reasoner(enum.Enum):

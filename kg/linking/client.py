@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,17 +149,39 @@ class SparqlClient:
             EndpointError: when the endpoint is unreachable, keeps failing, or does not answer
                 with SPARQL JSON results.
         """
-        if self.cache is not None:
-            entry = self.cache.get(self.endpoint, query)
-            if entry is not None:
-                self.stats.cache_hits += 1
-                return _parse(entry["response"],
-                              datetime.date.fromisoformat(entry["fetched_on"]))
-        document = self._fetch(query)
-        result = _parse(document, self.today)
-        if self.cache is not None:
-            self.cache.put(self.endpoint, query, document, self.today)
-        return result
+        return self.select_keyed(["*"], lambda keys: query, lambda binding: "*",
+                                 batch_size=1)["*"]
+
+    def select_keyed(self, keys: Sequence[str], query_for: Callable[[Sequence[str]], str],
+                     key_of: Callable[[dict], str | None], *,
+                     batch_size: int = 25) -> dict[str, SelectResult]:
+        """Answer ``query_for(keys)`` in batches, caching each key's rows on their own.
+
+        ``query_for`` builds one query for a batch of keys (with ``VALUES``); ``key_of`` tells
+        which key a binding (in SPARQL JSON form) belongs to. Each key's rows are cached under
+        the query for that key alone, so a later run with a different set of keys still finds
+        every key it has seen before, and sends requests only for the others.
+        """
+        answers: dict[str, SelectResult] = {}
+        pending = []
+        for key in dict.fromkeys(keys):
+            entry = self.cache.get(self.endpoint, query_for([key])) if self.cache else None
+            if entry is None:
+                pending.append(key)
+                continue
+            self.stats.cache_hits += 1
+            answers[key] = parse_document(entry["response"],
+                                          datetime.date.fromisoformat(entry["fetched_on"]))
+        for start in range(0, len(pending), max(batch_size, 1)):
+            batch = pending[start:start + max(batch_size, 1)]
+            document = self._fetch(query_for(batch))
+            for key in batch:
+                part = {"head": document["head"], "results": {"bindings": [
+                    b for b in document["results"]["bindings"] if key_of(b) == key]}}
+                if self.cache is not None:
+                    self.cache.put(self.endpoint, query_for([key]), part, self.today)
+                answers[key] = parse_document(part, self.today)
+        return answers
 
     def _fetch(self, query: str) -> dict:
         self.stats.requests += 1
@@ -199,7 +222,8 @@ def _reason(error: Exception) -> str:
     return type(error).__name__
 
 
-def _parse(document: dict, fetched_on: datetime.date) -> SelectResult:
+def parse_document(document: dict, fetched_on: datetime.date) -> SelectResult:
+    """A SPARQL JSON results document as a :class:`SelectResult`."""
     variables = tuple(document["head"]["vars"])
     rows = tuple({name: _term(value) for name, value in binding.items()}
                  for binding in document["results"]["bindings"])
