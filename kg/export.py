@@ -14,7 +14,6 @@ from importlib import resources
 
 import pyoxigraph
 import rdflib
-from pyld import jsonld
 
 from kg.errors import ExportError
 from kg.formats import RdfFormat
@@ -126,6 +125,8 @@ def _rdflib_text(graph: rdflib.Graph, rdflib_format: str) -> bytes:
 def _jsonld(store: pyoxigraph.Store, graphs: list[str]) -> bytes:
     # rdflib writes expanded JSON-LD; PyLD compacts it (rdflib's own compaction cannot form
     # compact IRIs such as dkr:state/russia whose local part holds a slash).
+    from pyld import jsonld  # imported late: it costs 0.1 s and only JSON-LD needs it
+
     expanded = json.loads(_union(store, graphs).serialize(format="json-ld"))
     document = jsonld.compact(expanded, {"@context": load_context()},
                               {"documentLoader": _no_remote_documents})

@@ -17,7 +17,6 @@ the same entailments much faster with Oxigraph.
 
 from __future__ import annotations
 
-import owlrl
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal
 
 _BUILTIN_NAMESPACES = (str(RDF), str(RDFS), str(OWL), "http://www.w3.org/2001/XMLSchema#")
@@ -27,6 +26,8 @@ _SCHEMA_PREDICATES = (str(RDFS.subClassOf), str(OWL.equivalentClass), str(RDFS.s
 
 def infer(graph: Graph) -> Graph:
     """The OWL 2 RL entailments of ``graph`` (computed by owlrl) that are not asserted in it."""
+    import owlrl  # imported late: only the reference path needs it
+
     closure = Graph()
     for triple in graph:
         closure.add(triple)

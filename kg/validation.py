@@ -10,7 +10,6 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyshacl
 import rdflib
 from rdflib.namespace import SH
 
@@ -62,6 +61,8 @@ def load_shapes(shapes_dir: Path) -> rdflib.Graph:
 
 def run_shacl(data: rdflib.Graph, shapes: rdflib.Graph) -> list[Finding]:
     """pySHACL with inference off on ``data`` (which should include the ontology)."""
+    import pyshacl  # imported late: it costs 0.1 s and most commands never validate
+
     _conforms, results, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
                                                  advanced=True, allow_warnings=True)
     findings = []
