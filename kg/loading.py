@@ -7,6 +7,7 @@ a fresh store, so a failure leaves nothing half-written anywhere.
 from __future__ import annotations
 
 import enum
+import xml.parsers.expat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,9 @@ def load_files(files: Iterable[SourceFile], *, store: pyoxigraph.Store | None = 
 def load_file(store: pyoxigraph.Store, source: SourceFile) -> None:
     """Parse one file into ``store``; quads named in a TriG/N-Quads file keep their graph."""
     to_graph = None if source.rdf_format.has_graphs else pyoxigraph.NamedNode(source.graph)
+    if source.rdf_format is RdfFormat.RDFXML:
+        _refuse_xml_entities(source)
+        _check_well_formed_xml(source)
     try:
         with source.path.open("rb") as stream:
             quads = pyoxigraph.parse(stream, format=source.rdf_format.oxigraph,
@@ -113,6 +117,9 @@ def load_file(store: pyoxigraph.Store, source: SourceFile) -> None:
             store.extend(_into_graph(quads, to_graph, pyoxigraph.NamedNode(source.graph)))
     except SyntaxError as error:
         raise _syntax_error(source, error) from None
+    except MemoryError as error:
+        raise InputError(f"a single token is too large to load ({error}); split huge literals "
+                         "or lines (at most 16 MiB each)", path=source.display_path) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read this file: {error}", path=source.display_path) from None
 
@@ -126,11 +133,43 @@ def _into_graph(quads, forced_graph, file_graph):
         yield pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, graph)
 
 
+def _refuse_xml_entities(source: SourceFile) -> None:
+    """Refuse RDF/XML that declares entities: they allow "billion laughs" expansion and, for
+    external entities, reading local files or the network at parse time."""
+    with source.path.open("rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            if b"<!ENTITY" in line.upper():
+                raise InputError("RDF/XML entity declarations (<!ENTITY ...>) are refused for "
+                                 "safety; expand them in the file", path=source.display_path,
+                                 line=number)
+
+
+def _check_well_formed_xml(source: SourceFile) -> None:
+    """Expat reports where XML is ill-formed; Oxigraph's RDF/XML parser does not."""
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        with source.path.open("rb") as stream:
+            parser.ParseFile(stream)
+    except xml.parsers.expat.ExpatError as error:
+        raise InputError(f"ill-formed XML: {xml.parsers.expat.ErrorString(error.code)}; fix "
+                         "the syntax there (the file was not loaded)", path=source.display_path,
+                         line=error.lineno, column=error.offset + 1) from None
+
+
+def _line_of(source: SourceFile, needle: str) -> int | None:
+    with source.path.open(encoding="utf-8", errors="replace") as stream:
+        return next((n for n, line in enumerate(stream, start=1) if needle in line), None)
+
+
 def _syntax_error(source: SourceFile, error: SyntaxError) -> InputError:
     message = str(error.args[0]) if error.args else str(error)
     line, column = error.lineno, error.offset
     # Oxigraph prefixes its message with the span; the place is already in path:line:col.
     if message.startswith("Parser error") and ": " in message:
         message = message.split(": ", 1)[1]
+    if "LoadDocumentCallback" in message:
+        return InputError("a remote JSON-LD @context is never fetched; put the context in the "
+                          "file (nothing was loaded)", path=source.display_path,
+                          line=_line_of(source, '"@context"'))
     return InputError(f"{message}; fix the syntax there (the file was not loaded)",
                       path=source.display_path, line=line, column=column)
