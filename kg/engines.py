@@ -70,8 +70,11 @@ class OxigraphEngine:
         if not isinstance(solutions, pyoxigraph.QuerySolutions):
             raise QueryError("only SELECT queries can be run as named queries")
         variables = tuple(v.value for v in solutions.variables)
-        rows = tuple(tuple(_from_oxigraph(solution[v]) for v in variables)
-                     for solution in solutions)
+        try:
+            rows = tuple(tuple(_from_oxigraph(solution[v]) for v in variables)
+                         for solution in solutions)
+        except (OSError, RuntimeError) as error:
+            raise QueryError(f"the query failed while running: {error}") from None
         return ResultTable(variables, rows)
 
 

@@ -7,8 +7,10 @@ A header looks like this (parameters are bound as typed RDF terms, never pasted 
     # param: a dk:Actor default Russia -- the first actor
     # param: date xsd:date default 2021-11-02 -- the day to look at
     # set-valued: paragraphs
+    # requires: network
 
-A ``set-valued`` column holds a ``GROUP_CONCAT`` whose order SPARQL leaves to the engine; its
+A ``requires: network`` query reaches a remote endpoint (``SERVICE``); tests skip it. A
+``set-valued`` column holds a ``GROUP_CONCAT`` whose order SPARQL leaves to the engine; its
 items are sorted (numerically when they are numbers) so every engine gives the same bytes.
 
 >>> query = parse_named_query("demo", "# title: Demo\\n# description: D.\\n"
@@ -65,6 +67,12 @@ class NamedQuery:
     text: str
     path: Path | None = None
     set_valued: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+
+    @property
+    def needs_network(self) -> bool:
+        """Whether the query reaches a remote endpoint (``# requires: network``)."""
+        return "network" in self.requires
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:
@@ -78,10 +86,10 @@ class NamedQuery:
 def parse_named_query(name: str, text: str, *, path: Path | None = None) -> NamedQuery:
     """Read the header of a query file."""
     fields: dict[str, list[str]] = {"title": [], "description": [], "param": [],
-                                    "set-valued": []}
+                                    "set-valued": [], "requires": []}
     where = str(path) if path else name
     for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"^#\s*(title|description|param|set-valued):\s*(.*)$", line)
+        match = re.match(r"^#\s*(title|description|param|set-valued|requires):\s*(.*)$", line)
         if match:
             fields[match.group(1)].append(match.group(2).strip())
         elif line.strip() and not line.startswith("#"):
@@ -99,7 +107,8 @@ def parse_named_query(name: str, text: str, *, path: Path | None = None) -> Name
     return NamedQuery(name=name, title=" ".join(fields["title"]),
                       description=" ".join(fields["description"]),
                       parameters=tuple(parameters), text=text, path=path,
-                      set_valued=tuple(" ".join(fields["set-valued"]).split()))
+                      set_valued=tuple(" ".join(fields["set-valued"]).split()),
+                      requires=tuple(" ".join(fields["requires"]).split()))
 
 
 def load_catalog(queries_dir: Path) -> dict[str, NamedQuery]:
