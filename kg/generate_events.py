@@ -236,8 +236,9 @@ class Simulation(World):
         a, b = self.names_of(agent, other)
         missions = self.missions_to.get((other, agent), [])
         targets = (self.actor_iri(other),) + tuple(iri(f"mission/{n}") for n in missions[:1])
-        action = self.action("Expulsion", f"{a} expels {count} diplomat{'s' if count > 1 else ''} of {b}", agent, day,
-                             targets, hostile_to=other)
+        people = f"{count} diplomat{'s' if count > 1 else ''}"
+        action = self.action("Expulsion", f"{a} expels {people} of {b}", agent, day, targets,
+                             hostile_to=other)
         self.emit(action, dk("count"), integer(count))
         self.emit(action, dk("fromTerritory"), self.actor_iri(agent))
         self.emit(action, dk("deadline"), self.date(day + rng.randint(3, 30)))

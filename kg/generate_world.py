@@ -50,8 +50,8 @@ def text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"@en'
 
 
-def integer(value: int, datatype: str = "nonNegativeInteger") -> str:
-    return f'"{value}"^^<{_XSD}{datatype}>'
+def integer(value: int) -> str:
+    return f'"{value}"^^<{_XSD}integer>'
 
 
 def iso(day: int) -> str:
@@ -242,13 +242,13 @@ class World:
         self.emit(source, LABEL, text(f"Generated report {number} of {iso(day)}"))
         self.emit(source, f"<{_DCT}title>", text(f"Diplomatic news of {iso(day)}"))
         self.emit(source, f"<{_DCT}date>", self.date(day))
-        self.emit(source, dk("paragraphCount"), integer(paragraphs, "positiveInteger"))
+        self.emit(source, dk("paragraphCount"), integer(paragraphs))
         for index in range(1, paragraphs + 1):
             paragraph = f"{source[:-1]}/p{index}>"
             self.emit(paragraph, TYPE, dk("Paragraph"))
             self.emit(paragraph, LABEL, text(f"Generated report {number}, paragraph {index}"))
             self.emit(paragraph, dk("inSource"), source)
-            self.emit(paragraph, dk("paragraphNumber"), integer(index, "positiveInteger"))
+            self.emit(paragraph, dk("paragraphNumber"), integer(index))
         self.report, self.cited = (source, paragraphs), self.rng.randrange(paragraphs)
         self.announcement = None
 

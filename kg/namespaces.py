@@ -40,6 +40,8 @@ PREFIXES = MappingProxyType({
     "schema": "https://schema.org/",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "sem": "http://semanticweb.cs.vu.nl/2009/11/sem/",
+    "sssom": "https://w3id.org/sssom/",
+    "semapv": "https://w3id.org/semapv/vocab/",
 })
 
 ONTOLOGY_GRAPH = DKG + "ontology"

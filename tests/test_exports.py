@@ -81,3 +81,19 @@ def test_export_command_writes_a_file_atomically(run_kg, project, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert target.read_bytes().startswith(b"# generated")
     assert not list(target.parent.glob(".*partial"))
+
+
+def test_the_jsonld_context_agrees_with_the_prefix_map_and_the_ontology(loaded):
+    from kg.export import load_context
+    from kg.namespaces import DK, PREFIXES
+    context = load_context()
+    for prefix, namespace in PREFIXES.items():
+        assert context[prefix] == namespace, prefix
+    properties = {q.subject.value for q in loaded.store.quads_for_pattern(
+        None, pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), None)
+        if q.object.value in ("http://www.w3.org/2002/07/owl#ObjectProperty",
+                              "http://www.w3.org/2002/07/owl#DatatypeProperty")
+        and q.subject.value.startswith(DK)}
+    terms = {v["@id"] for v in context.values() if isinstance(v, dict) and "@id" in v}
+    missing = sorted(p for p in properties if "dk:" + p[len(DK):] not in terms)
+    assert not missing

@@ -9,7 +9,7 @@ import click
 
 from kg.commands.options import result_format_option, store_option
 from kg.engines import OxigraphEngine, RdflibEngine
-from kg.errors import ParameterError
+from kg.errors import ParameterError, QueryError
 from kg.queries import find_query, load_catalog, run_named_query
 from kg.pipeline import load_project
 from kg.rdflib_bridge import dataset_from_store
@@ -86,7 +86,13 @@ def query_command(session, name_or_file: str, params: tuple[str, ...], result_fo
     runner = (OxigraphEngine(loaded.store) if engine == "oxigraph"
               else RdflibEngine(dataset_from_store(loaded.store)))
     session.progress(f"query {named.name}")
-    table = run_named_query(named, given, runner)
+    try:
+        table = run_named_query(named, given, runner)
+    except QueryError as error:
+        if named.needs_network:
+            raise QueryError(f"{error} (the query '{named.name}' reaches a remote endpoint "
+                             "with SERVICE and needs the network)") from None
+        raise
     if columns:
         table = select_columns(table, [c.strip() for c in columns.split(",") if c.strip()])
     text = render(table, ResultFormat.from_name(result_format))
