@@ -52,7 +52,7 @@ class OxigraphEngine:
         self.graphs = graphs
 
     def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
-        substitutions = {pyoxigraph.Variable(k): _to_oxigraph(v) for k, v in bindings.items()}
+        substitutions = {pyoxigraph.Variable(k): to_oxigraph_term(v) for k, v in bindings.items()}
         try:
             if self.graphs is None:
                 scope = {"use_default_graph_as_union": True}
@@ -100,7 +100,8 @@ class RdflibEngine:
         return ResultTable(variables, rows)
 
 
-def _to_oxigraph(term: Term):
+def to_oxigraph_term(term: Term):
+    """The pyoxigraph term for ``term``."""
     if term.kind is TermKind.IRI:
         return pyoxigraph.NamedNode(term.value)
     if term.kind is TermKind.BLANK:

@@ -9,6 +9,10 @@ A header looks like this (parameters are bound as typed RDF terms, never pasted 
     # set-valued: paragraphs
     # requires: network
 
+A parameter may appear in triple patterns anywhere, but in a FILTER or BIND only at the top
+level of the WHERE clause or of an OPTIONAL: a remote endpoint receives parameters as a
+``VALUES`` block (:mod:`kg.remote`), which FILTERs nested inside a UNION branch cannot see.
+
 A ``requires: network`` query reaches a remote endpoint (``SERVICE``); tests skip it. A
 ``set-valued`` column holds a ``GROUP_CONCAT`` whose order SPARQL leaves to the engine; its
 items are sorted (numerically when they are numbers) so every engine gives the same bytes.

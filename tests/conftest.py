@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,3 +64,39 @@ def run_kg():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def oxigraph_server(*args: str):
+    """Run ``oxigraph ARGS --bind 127.0.0.1:PORT`` until the block ends; yields the base URL."""
+    import requests
+    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or \
+        shutil.which("oxigraph")
+    if binary is None:
+        pytest.fail("the oxigraph server is missing: pip install oxigraph (test extra)")
+    port = free_port()
+    server = subprocess.Popen([binary, *args, "--bind", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(base + "/query", params={"query": "ASK {}"}, timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail(f"oxigraph {args[0]} did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -33,3 +33,11 @@ def write_output(data: bytes, output: Path | None) -> None:
     partial = output.with_name(f".{output.name}.partial")
     partial.write_bytes(data)
     partial.replace(output)
+
+
+def endpoint_option(command):
+    """``--endpoint URL`` to work against a SPARQL 1.1 endpoint instead of the local files."""
+    return click.option("--endpoint", default=None, metavar="URL",
+                        help="A SPARQL 1.1 query endpoint whose default graph is the union of "
+                             "its named graphs (e.g. oxigraph serve --union-default-graph).")(
+        command)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from kg.commands.options import result_format_option, store_option
+from kg.commands.options import endpoint_option, result_format_option, store_option
 from kg.engines import OxigraphEngine, RdflibEngine
 from kg.errors import ParameterError, QueryError
 from kg.queries import find_query, load_catalog, run_named_query
 from kg.pipeline import load_project
 from kg.rdflib_bridge import dataset_from_store
+from kg.remote import RemoteEngine
 from kg.results import ResultFormat, ResultTable, render
 
 
@@ -72,9 +73,11 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--columns", default=None, metavar="A,B,...",
               help="Keep only these columns, in this order.")
 @store_option
+@endpoint_option
 @click.pass_obj
 def query_command(session, name_or_file: str, params: tuple[str, ...], result_format: str,
-                  engine: str, columns: str | None, store_path: Path | None) -> None:
+                  engine: str, columns: str | None, store_path: Path | None,
+                  endpoint: str | None) -> None:
     """Run a named query (see kg queries) or a .rq file.
 
     Example: kg query channels-as-of --param a=Q159 --param b=NATO --param date=2021-11-02
@@ -82,9 +85,12 @@ def query_command(session, name_or_file: str, params: tuple[str, ...], result_fo
     project = session.project
     named = find_query(name_or_file, load_catalog(project.queries_dir))
     given = parse_params(params)
-    loaded = load_project(project, store_path=store_path, progress=session.progress)
-    runner = (OxigraphEngine(loaded.store) if engine == "oxigraph"
-              else RdflibEngine(dataset_from_store(loaded.store)))
+    if endpoint:
+        runner = RemoteEngine(endpoint)
+    else:
+        loaded = load_project(project, store_path=store_path, progress=session.progress)
+        runner = (OxigraphEngine(loaded.store) if engine == "oxigraph"
+                  else RdflibEngine(dataset_from_store(loaded.store)))
     session.progress(f"query {named.name}")
     try:
         table = run_named_query(named, given, runner)
