@@ -82,6 +82,8 @@ def split_core_constraints(shapes: rdflib.Graph) -> CoreSplit:
     with :func:`kg.shacl_sparql.split_sparql_constraints`); any that remain fall back.
     """
     leftover = rdflib.Graph()
+    for prefix, namespace in shapes.namespaces():
+        leftover.bind(prefix, namespace, override=True, replace=True)
     for triple in shapes:
         leftover.add(triple)
     checks: list[CoreCheck] = []
@@ -134,20 +136,24 @@ def compile_shape(shapes: rdflib.Graph, shape) -> list[CoreCheck]:
     checks = _shape_checks(shapes, shape, focus)
     if shapes.value(shape, SH.path) is None:
         for member in sorted(shapes.objects(shape, SH.property), key=str):
+            if shapes.value(member, SH.path) is None:
+                raise UnsupportedShapeError(f"property shape {member} has no sh:path")
             if not _deactivated(shapes, member):
                 checks += _shape_checks(shapes, member, focus)
-    elif shapes.value(shape, SH.property) is not None:
-        raise UnsupportedShapeError(f"property shape {shape} has property shapes of its own")
     return checks
 
 
 def _shape_checks(shapes: rdflib.Graph, shape, focus: str) -> list[CoreCheck]:
     path = shapes.value(shape, SH.path)
+    if path is not None and shapes.value(shape, SH.property) is not None:
+        raise UnsupportedShapeError(f"property shape {shape} has property shapes of its own")
     checks = []
     constraints = [(p, o) for p, o in shapes.predicate_objects(shape)
                    if str(p).startswith(str(SH)) and p not in DESCRIPTIVE | COMPANIONS]
     for predicate, parameter in sorted(constraints, key=lambda po: (str(po[0]), str(po[1]))):
         query = _query(shapes, shape, focus, path, predicate, parameter)
+        if query is None:
+            continue
         checks.append(CoreCheck(shape=str(shape), component=str(predicate), query=query,
                                 message=_message(shapes, shape),
                                 path=None if path is None else str(path),
@@ -159,15 +165,19 @@ def _shape_checks(shapes: rdflib.Graph, shape, focus: str) -> list[CoreCheck]:
     return checks
 
 
-def _query(shapes, shape, focus: str, path, predicate, parameter) -> str:
+def _query(shapes, shape, focus: str, path, predicate, parameter) -> str | None:
     step = None if path is None else f"?this {iri_path(path)}"
     if step is None and predicate in _PATH_ONLY:
         raise UnsupportedShapeError(f"node shape {shape} uses {predicate}, which needs sh:path")
     if predicate in _PATH_ONLY:
         return _PATH_ONLY[predicate](shapes, shape, focus, step, parameter)
     values = f"{step} ?value ." if step else "BIND (?this AS ?value)"
+    if predicate == SH["class"]:
+        # An anti-join with all instances is ~8x faster in Oxigraph than NOT EXISTS per value.
+        return (f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} "
+                f"MINUS {{ {instance_of('?value', parameter)} }} }}")
     failure = value_failure(shapes, shape, predicate, parameter, "?value", Fresh())
-    return f"SELECT ?this ?value WHERE {{ {focus} {values} FILTER ({failure}) }}"
+    return f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER ({failure}) }}"
 
 
 def _min_count(shapes, shape, focus, step, count) -> str:
@@ -182,9 +192,9 @@ def _max_count(shapes, shape, focus, step, count) -> str:
             f"HAVING (COUNT(DISTINCT ?value) > {int(count)})")
 
 
-def _unique_lang(shapes, shape, focus, step, flag) -> str:
+def _unique_lang(shapes, shape, focus, step, flag) -> str | None:
     if flag != rdflib.Literal(True):
-        return "SELECT ?this WHERE { FILTER (false) }"
+        return None
     # pySHACL reports each repeated language once (lower-cased), without a value.
     return (f"SELECT ?this WHERE {{ {focus} {step} ?value . "
             f'FILTER (isLiteral(?value) && LANG(?value) != "") '
@@ -201,12 +211,13 @@ def _less_than(shapes, shape, focus, step, other) -> str:
     ok = (f"IF({textual('?value')} || {textual('?other')}, "
           f"{textual('?value')} && {textual('?other')} && STR(?value) < STR(?other), "
           f"COALESCE(?value < ?other, false))")
-    return (f"SELECT ?this ?value WHERE {{ {focus} {step} ?value . ?this {iri_path(other)} "
-            f"?other . FILTER (!{ok}) }}")
+    return (f"SELECT DISTINCT ?this ?value ?other WHERE {{ {focus} {step} ?value . "
+            f"?this {iri_path(other)} ?other . FILTER (!{ok}) }}")
 
 
 def _disjoint(shapes, shape, focus, step, other) -> str:
-    return f"SELECT ?this ?value WHERE {{ {focus} {step} ?value . ?this {iri_path(other)} ?value }}"
+    return (f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {step} ?value . "
+            f"?this {iri_path(other)} ?value }}")
 
 
 def _qualified(shapes, shape, focus, step, value_shape) -> str:

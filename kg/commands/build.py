@@ -9,7 +9,7 @@ import click
 
 from kg.build import build
 from kg.namespaces import compact_iri
-from kg.pipeline import Reasoner, load_project, validate
+from kg.pipeline import Reasoner, Validator, load_project, validate
 from kg.validation import ValidationReport
 
 
@@ -33,17 +33,20 @@ def print_report(report: ValidationReport, output_format: str) -> None:
 @click.command("validate")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--validator", type=click.Choice([v.value for v in Validator]), default="fast",
+              show_default=True, help="fast: SHACL compiled to SPARQL and run by Oxigraph; "
+              "pyshacl: the slower reference implementation (same findings).")
 @click.pass_obj
-def validate_command(session, output_format: str) -> None:
+def validate_command(session, output_format: str, validator: str) -> None:
     """Check the data with the SHACL shapes and queries/checks/*-violation.rq.
 
     Exits 0 if the data conforms, 1 if not, 2 if a file cannot be read.
 
-    Example: kg validate --format json
+    Example: kg validate --format json --validator pyshacl
     """
     project = session.project
     loaded = load_project(project, progress=session.progress)
-    report = validate(loaded, project, progress=session.progress)
+    report = validate(loaded, project, validator=Validator(validator), progress=session.progress)
     print_report(report, output_format)
     raise SystemExit(0 if report.conforms else 1)
 

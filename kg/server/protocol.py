@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 import pyoxigraph
 
-from kg.errors import KgError
+from kg.errors import EntityResolutionError, KgError, ParameterError, QueryError, \
+    UnknownQueryError
 from kg.server.sparql_text import operation_kind
+from kg.server.workers import QueryTimeout, ResultTooLarge, ServerBusy, WorkerCrashed
 
 # (media type, pyoxigraph format name, short name for ?format=), the server's preference first.
 RESULTS_TABLE = (
@@ -55,6 +57,27 @@ class ProtocolError(KgError):
     def __init__(self, message: str, *, status: int = 400) -> None:
         self.status = status
         super().__init__(message)
+
+
+# Library errors and the HTTP status each answers with.
+STATUS_OF_ERROR = ((ProtocolError, None), (QueryTimeout, 503), (ServerBusy, 503),
+                   (ResultTooLarge, 413), (WorkerCrashed, 500), (UnknownQueryError, 404),
+                   (ParameterError, 400), (EntityResolutionError, 400), (QueryError, 400),
+                   (KgError, 400))
+
+
+def status_of(error: KgError) -> int:
+    """The HTTP status for a library error.
+
+    >>> status_of(QueryTimeout("slow"))
+    503
+    >>> status_of(ProtocolError("no", status=415))
+    415
+    """
+    for kind, status in STATUS_OF_ERROR:
+        if isinstance(error, kind):
+            return error.status if status is None else status
+    return 500
 
 
 class Operation(enum.Enum):
@@ -113,15 +136,17 @@ def negotiate(accept: str | None, table: Sequence[tuple[str, str]],
     it accepts none of them (answering in a standard format beats a 406 for SPARQL clients).
 
     ``format_name`` (``json``, ``csv``, ``turtle``, ...) overrides the header when it names a
-    format of ``table``.
+    format of ``table``; other values are left to the header (clients such as SPARQLWrapper
+    send ``format=n3`` or ``format=json`` whatever the shape of the answer).
+
+    >>> negotiate("text/csv", RESULTS_FORMATS, "json")[0]
+    ('application/sparql-results+json', 'JSON')
+    >>> negotiate("text/csv", RESULTS_FORMATS, "n3")[0]
+    ('text/csv', 'CSV')
     """
-    if format_name:
-        chosen = FORMAT_NAMES.get(format_name.lower())
-        if chosen is None:
-            raise ProtocolError(f"unknown format '{format_name}'; use one of: "
-                                f"{', '.join(sorted(FORMAT_NAMES))}")
-        if chosen in table:
-            return (chosen,) + tuple(f for f in table if f != chosen)
+    chosen = FORMAT_NAMES.get((format_name or "").lower().replace("-", ""))
+    if chosen in table:
+        return (chosen,) + tuple(f for f in table if f != chosen)
     ranges = parse_accept(accept)
     if not ranges:
         return tuple(table)

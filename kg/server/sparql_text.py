@@ -159,18 +159,18 @@ def target_allowed(iri: str | None, allowed: tuple[str, ...]) -> bool:
 def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
     """``text`` with each parameter variable replaced by its term in SPARQL syntax.
 
-    A projected parameter becomes ``(term AS ?name)``, or stays projected when ``GROUP BY``
-    binds it as ``(term AS ?name)``; in ``ORDER BY`` it becomes ``(term)``. The result gives
-    the same rows as running ``text`` with the parameters substituted (SEP-0007).
+    A parameter is dropped from the projection (its column would repeat the value), becomes
+    ``(term AS ?name)`` in ``GROUP BY`` and ``(term)`` in ``ORDER BY``. The result gives the
+    rows of ``text`` run with the parameters substituted (SEP-0007), minus those columns, as
+    :func:`kg.queries.run_named_query` does.
 
-    >>> print(inline_parameters("SELECT ?x ?d WHERE { ?x dk:on ?d } ORDER BY ?d",
+    >>> print(inline_parameters("SELECT ?x ?d WHERE { ?x dk:on ?d } GROUP BY ?x ?d ORDER BY ?d",
     ...                         {"d": '"2021-11-02"^^xsd:date'}))
-    SELECT ?x ("2021-11-02"^^xsd:date AS ?d) WHERE { ?x dk:on "2021-11-02"^^xsd:date } ORDER BY ("2021-11-02"^^xsd:date)
+    SELECT ?x WHERE { ?x dk:on "2021-11-02"^^xsd:date } GROUP BY ?x ("2021-11-02"^^xsd:date AS ?d) ORDER BY ("2021-11-02"^^xsd:date)
     """
     items = tokens(text)
     clause = "prologue"
     depth = 0
-    grouped = _grouped_parameters(items, terms)
     pieces: list[str] = []
     position = 0
     for token in items:
@@ -186,31 +186,16 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
             name, term = token.text[1:], terms[token.text[1:]]
             replacement = term
             if depth == 0 and clause == "SELECT":
-                replacement = token.text if name in grouped else f"({term} AS ?{name})"
+                replacement = ""
             elif depth == 0 and clause == "GROUP":
                 replacement = f"({term} AS ?{name})"
             elif depth == 0 and clause == "ORDER":
                 replacement = f"({term})"
             pieces.append(text[position:token.start] + replacement)
             position = token.start + len(token.text)
+            while not replacement and text[position:position + 1] == " ":
+                position += 1
         if clause == "SELECT" and token.text == "{" and depth == 1:
             clause = "WHERE"
     pieces.append(text[position:])
     return "".join(pieces)
-
-
-def _grouped_parameters(items: list[Token], terms: Mapping[str, str]) -> set[str]:
-    grouped, in_group, depth = set(), False, 0
-    for index, token in enumerate(items):
-        upper = token.text.upper() if token.kind == "word" else ""
-        if token.text in ("(", "{", "["):
-            depth += 1
-        elif token.text in (")", "}", "]"):
-            depth -= 1
-        if depth == 0 and upper == "BY" and index and items[index - 1].text.upper() == "GROUP":
-            in_group = True
-        elif depth == 0 and upper in ("ORDER", "HAVING", "LIMIT", "OFFSET", "VALUES"):
-            in_group = False
-        elif in_group and depth == 0 and token.kind == "var" and token.text[1:] in terms:
-            grouped.add(token.text[1:])
-    return grouped

@@ -157,7 +157,10 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> bool:
-        return self.connection.poll(timeout) and self.connection.recv() == "ready"
+        try:
+            return self.connection.poll(timeout) and self.connection.recv() == "ready"
+        except (EOFError, OSError):
+            return False
 
     def kill(self) -> None:
         self.process.kill()
