@@ -9,5 +9,6 @@ Modules, one concern each:
 * :mod:`kg.server.app` — the HTTP application (Starlette): endpoint, API, security headers;
 * :mod:`kg.server.views` — the HTML pages; :mod:`kg.server.entity` — an entity's facts;
 * :mod:`kg.server.timeline` — the actions between two actors, as rows and as SVG;
+* :mod:`kg.server.offloop` — blocking library calls run off the event loop;
 * :mod:`kg.server.runner` — binding a socket and running the server (uvicorn).
 """

@@ -134,7 +134,12 @@ def answer_query(store: pyoxigraph.Store, request: QueryRequest) -> QueryAnswer:
 
 def _worker_main(store_path: str, connection) -> None:
     """Entry point of a worker process: answer requests until the pipe closes."""
-    store = pyoxigraph.Store.read_only(store_path)
+    try:
+        store = pyoxigraph.Store.read_only(store_path)
+    except (OSError, RuntimeError) as error:
+        # The pool logs the failure and retries with a fresh worker.
+        connection.send(f"cannot open the store: {error}")
+        return
     connection.send("ready")
     while True:
         try:
@@ -198,13 +203,21 @@ class WorkerPool:
             self._all.add(worker)
         return worker
 
-    def _admit(self, worker: _Worker) -> None:
-        if worker.wait_ready(60) and not self._closed:
-            self._idle.put(worker)
-            return
+    def _admit(self, worker: _Worker, *, attempts: int = 5) -> None:
+        """Queue ``worker`` once it has opened the store; retry with fresh workers when the
+        opening fails (a read-only open can race with the compaction that follows an update)."""
+        for attempt in range(1, attempts + 1):
+            if worker.wait_ready(60) and not self._closed:
+                self._idle.put(worker)
+                return
+            self._discard(worker)
+            if self._closed:
+                return
+            log.warning("a SPARQL worker could not open the store (attempt %d)", attempt)
+            time.sleep(0.2 * attempt)
+            worker = self._spawn()
         self._discard(worker)
-        if not self._closed:
-            log.error("a SPARQL worker could not open the store at %s", self.store_path)
+        log.error("no SPARQL worker could open the store at %s", self.store_path)
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()
