@@ -70,11 +70,17 @@ class OxigraphEngine:
         if not isinstance(solutions, pyoxigraph.QuerySolutions):
             raise QueryError("only SELECT queries can be run as named queries")
         variables = tuple(v.value for v in solutions.variables)
+        failure = None
         try:
             rows = tuple(tuple(_from_oxigraph(solution[v]) for v in variables)
                          for solution in solutions)
         except (OSError, RuntimeError) as error:
-            raise QueryError(f"the query failed while running: {error}") from None
+            failure = str(error)
+        if failure is not None:
+            # pyoxigraph objects must be freed on their own thread: drop the solutions here
+            # rather than let the exception's traceback carry them to another thread.
+            del solutions
+            raise QueryError(f"the query failed while running: {failure}")
         return ResultTable(variables, rows)
 
 
