@@ -228,7 +228,9 @@ def _sorted_items(term: Term | None) -> Term | None:
     if term is None or not term.value:
         return None
     separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
-    items = sorted(set(term.value.split(separator)), key=_natural)
+    items = sorted({item for item in term.value.split(separator) if item}, key=_natural)
+    if not items:
+        return None
     return Term.literal(separator.join(items), datatype=term.datatype, language=term.language)
 
 
