@@ -22,7 +22,7 @@ from kg.namespaces import INFERRED_GRAPH
 from kg.project import Project
 from kg.rdflib_bridge import add_graph_to_store, graph_from_store
 from kg.reasoning import infer
-from kg.rules import entailments
+from kg.materialize import materialize
 from kg.shacl_core import run_core, split_core_constraints
 from kg.shacl_sparql import run_compiled, split_sparql_constraints
 from kg.validation import Finding, ValidationReport, load_shapes, run_checks, run_shacl
@@ -75,7 +75,7 @@ def _fingerprint(files: list[SourceFile]) -> list[list]:
 
 
 class Reasoner(enum.Enum):
-    """Who computes the OWL 2 RL entailments: Oxigraph rules (fast) or owlrl (reference)."""
+    """Who computes the OWL 2 RL entailments: SPARQL updates in Oxigraph (fast) or owlrl."""
 
     RULES = "rules"
     OWLRL = "owlrl"
@@ -91,18 +91,12 @@ def with_inferences(loaded: LoadedDataset, *, reasoner: Reasoner = Reasoner.RULE
     asserted_graphs = loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS)
     inferred_node = pyoxigraph.NamedNode(INFERRED_GRAPH)
     store = pyoxigraph.Store()
-    store.extend(q for q in loaded.store if q.graph_name != inferred_node)
+    store.bulk_extend(q for q in loaded.store if q.graph_name != inferred_node)
     if reasoner is Reasoner.OWLRL:
         add_graph_to_store(store, infer(graph_from_store(loaded.store, asserted_graphs)),
                            INFERRED_GRAPH)
     else:
-        union = pyoxigraph.Store()
-        for name in asserted_graphs:
-            union.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in
-                         loaded.store.quads_for_pattern(None, None, None,
-                                                        pyoxigraph.NamedNode(name)))
-        store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object, inferred_node)
-                     for t in entailments(union))
+        materialize(store, asserted_graphs, INFERRED_GRAPH)
     marker = SourceFile(path=Path("(reasoner)"), display_path="(OWL 2 RL reasoner)",
                         graph=INFERRED_GRAPH, role=GraphRole.INFERRED, rdf_format=None)
     files = tuple(f for f in loaded.files if f.role is not GraphRole.INFERRED) + (marker,)

@@ -1,12 +1,10 @@
-"""OWL 2 RL reasoning as SPARQL CONSTRUCT rules run by Oxigraph to a fixpoint (the fast path).
+"""OWL 2 RL rules as SPARQL CONSTRUCT queries run by Oxigraph to a fixpoint.
 
-owlrl evaluates every OWL 2 RL rule in Python over rdflib graphs and does not finish 100k
-triples in ten minutes. The project's ontology uses a small part of OWL 2 RL (sub-classes,
-sub-properties, domains, ranges, inverse and symmetric properties); these rules, plus the
-equivalence and transitivity rules for data that adds them, are written once as CONSTRUCT
-queries (named after the rule in the OWL 2 RL profile, section 4.3). The entailments equal
-owlrl's after the same filtering (:func:`kg.reasoning.is_informative`): a parity test runs both
-on the real data and on generated data.
+:mod:`kg.materialize` handles the schemas it can close in Python (the project's own); this
+module is its fallback for schemas with transitive properties or ``owl:sameAs``, where
+entailments feed each other without bound. The rules are named after the OWL 2 RL profile
+(section 4.3); the entailments equal owlrl's after the same filtering
+(:func:`kg.reasoning.is_informative`).
 
 >>> import pyoxigraph as ox
 >>> EX = "http://example.org/"

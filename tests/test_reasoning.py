@@ -56,3 +56,31 @@ def test_oxigraph_rules_infer_exactly_what_owlrl_infers(loaded):
                                  [INFERRED_GRAPH])
     assert len(fast) > 1000
     assert to_isomorphic(fast) == to_isomorphic(reference)
+
+
+def test_fast_reasoner_equals_owlrl_on_generated_data(project_copy):
+    from kg.generate import write_ntriples
+    from kg.pipeline import load_project
+    from kg.project import Project
+    write_ntriples(project_copy / "data" / "generated.nt", triples=4000, seed=5)
+    generated = load_project(Project(project_copy))
+    fast = graph_from_store(with_inferences(generated).store, [INFERRED_GRAPH])
+    reference = graph_from_store(with_inferences(generated, reasoner=Reasoner.OWLRL).store,
+                                 [INFERRED_GRAPH])
+    assert len(fast) > 3000
+    assert set(fast) == set(reference)
+
+
+def test_transitive_properties_fall_back_to_the_fixpoint_rules():
+    from kg.materialize import materialize
+    ex, owl = "http://example.org/", "http://www.w3.org/2002/07/owl#"
+    g, inferred = pyoxigraph.NamedNode(ex + "g"), ex + "inferred"
+    store = pyoxigraph.Store()
+    triples = [(ex + "partOf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+                owl + "TransitiveProperty"),
+               (ex + "a", ex + "partOf", ex + "b"), (ex + "b", ex + "partOf", ex + "c")]
+    store.extend(pyoxigraph.Quad(*(pyoxigraph.NamedNode(t) for t in triple), g)
+                 for triple in triples)
+    assert materialize(store, [ex + "g"], inferred) == 1
+    [quad] = store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(inferred))
+    assert (quad.subject.value, quad.object.value) == (ex + "a", ex + "c")
