@@ -1,7 +1,7 @@
 """Exports of chosen graphs to Turtle, JSON-LD, N-Triples, TriG and N-Quads, byte-stable.
 
 The same input always gives the same bytes: line-based formats are sorted, Turtle and TriG are
-written by rdflib (which sorts subjects and predicates), and JSON-LD is compacted by PyLD with
+written by Oxigraph from the sorted statements, and JSON-LD is compacted by PyLD with
 the curated context ``kg/context.jsonld`` and its nodes sorted by ``@id``. Exports of the project's
 data hold no blank nodes, so no blank-node relabelling is needed.
 """
@@ -67,10 +67,8 @@ def export(loaded: LoadedDataset, rdf_format: RdfFormat,
         return _sorted_lines(loaded.store, graphs, rdf_format)
     if rdf_format is RdfFormat.JSONLD:
         return _jsonld(loaded.store, graphs)
-    if rdf_format is RdfFormat.TURTLE:
-        return _rdflib_text(_union(loaded.store, graphs), "turtle")
-    if rdf_format is RdfFormat.TRIG:
-        return _rdflib_text(_dataset(loaded.store, graphs), "trig")
+    if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG):
+        return _pretty(loaded.store, graphs, rdf_format)
     raise ExportError(f"exports are not written in {rdf_format.cli_name}; use one of: "
                       "turtle, jsonld, ntriples, trig, nquads")
 
@@ -89,6 +87,23 @@ def _sorted_lines(store: pyoxigraph.Store, graphs: list[str], rdf_format: RdfFor
     return header + b"".join(line + b"\n" for line in sorted(lines))
 
 
+def _pretty(store: pyoxigraph.Store, graphs: list[str], rdf_format: RdfFormat) -> bytes:
+    """Turtle or TriG by Oxigraph from sorted statements, so the same input gives the same bytes.
+
+    Oxigraph writes its prefix lines in no fixed order; they are replaced by a sorted block.
+    Resource IRIs (``dkr:``) stay whole: their local parts hold slashes, which a prefixed name
+    would have to escape.
+    """
+    line_format = RdfFormat.NQUADS if rdf_format is RdfFormat.TRIG else RdfFormat.NTRIPLES
+    lines = _sorted_lines(store, graphs, line_format)
+    statements = pyoxigraph.parse(lines, format=line_format.oxigraph)
+    prefixes = {p: ns for p, ns in PREFIXES.items() if p != "dkr"}
+    body = pyoxigraph.serialize(statements, format=rdf_format.oxigraph, prefixes=prefixes)
+    kept = [line for line in body.split(b"\n") if not line.startswith(b"@prefix ")]
+    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items()))
+    return f"# {GENERATED_NOTE}\n{header}\n".encode() + b"\n".join(kept)
+
+
 def _union(store: pyoxigraph.Store, graphs: list[str]) -> rdflib.Graph:
     union = rdflib.Graph()
     for name in sorted(graphs):
@@ -100,26 +115,9 @@ def _union(store: pyoxigraph.Store, graphs: list[str]) -> rdflib.Graph:
     return union
 
 
-def _dataset(store: pyoxigraph.Store, graphs: list[str]) -> rdflib.Dataset:
-    dataset = rdflib.Dataset()
-    for name in sorted(graphs):
-        graph = dataset.graph(rdflib.URIRef(name))
-        data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
-                          from_graph=pyoxigraph.NamedNode(name))
-        if data:
-            graph.parse(data=data.decode("utf-8"), format="nt")
-    _bind_prefixes(dataset)
-    return dataset
-
-
 def _bind_prefixes(graph: rdflib.Graph) -> None:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)
-
-
-def _rdflib_text(graph: rdflib.Graph, rdflib_format: str) -> bytes:
-    body = graph.serialize(format=rdflib_format, encoding="utf-8")
-    return f"# {GENERATED_NOTE}\n".encode() + body
 
 
 def _jsonld(store: pyoxigraph.Store, graphs: list[str]) -> bytes:
