@@ -72,7 +72,7 @@ class OxigraphEngine:
         variables = tuple(v.value for v in solutions.variables)
         failure = None
         try:
-            rows = tuple(tuple(_from_oxigraph(solution[v]) for v in variables)
+            rows = tuple(tuple(from_oxigraph_term(solution[v]) for v in variables)
                          for solution in solutions)
         except (OSError, RuntimeError) as error:
             failure = str(error)
@@ -118,7 +118,8 @@ def to_oxigraph_term(term: Term):
     return pyoxigraph.Literal(term.value, datatype=datatype)
 
 
-def _from_oxigraph(term) -> Term | None:
+def from_oxigraph_term(term) -> Term | None:
+    """The engine-neutral term for a pyoxigraph term (``None`` stays ``None``)."""
     if term is None:
         return None
     if isinstance(term, pyoxigraph.NamedNode):

@@ -1,8 +1,8 @@
 """Exports of chosen graphs to Turtle, JSON-LD, N-Triples, TriG and N-Quads, byte-stable.
 
 The same input always gives the same bytes: line-based formats are sorted, Turtle and TriG are
-written by Oxigraph from the sorted statements, and JSON-LD is compacted by PyLD with
-the curated context ``kg/context.jsonld`` and its nodes sorted by ``@id``. Exports of the project's
+written by Oxigraph from the sorted statements, and JSON-LD is compacted with the curated
+context ``kg/context.jsonld`` (:mod:`kg.jsonld`), its nodes sorted by ``@id``. Exports of the project's
 data hold no blank nodes, so no blank-node relabelling is needed.
 """
 
@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from importlib import resources
 
 import pyoxigraph
-import rdflib
 
 from kg.errors import ExportError
+from kg.engines import from_oxigraph_term
 from kg.formats import RdfFormat
+from kg.jsonld import compact_document
 from kg.loading import GraphRole, LoadedDataset
 from kg.namespaces import PREFIXES
 
@@ -45,10 +46,6 @@ def parse_roles(names: Iterable[str]) -> tuple[GraphRole, ...]:
             known = ", ".join([r.value for r in GraphRole] + ["all"])
             raise ExportError(f"unknown graph group '{name}'; use any of: {known}") from None
     return tuple(dict.fromkeys(roles))
-
-
-def _no_remote_documents(url: str, options: dict | None = None) -> dict:
-    raise ExportError(f"refusing to fetch the remote JSON-LD document {url}; contexts are local")
 
 
 def load_context() -> dict:
@@ -104,31 +101,11 @@ def _pretty(store: pyoxigraph.Store, graphs: list[str], rdf_format: RdfFormat) -
     return f"# {GENERATED_NOTE}\n{header}\n".encode() + b"\n".join(kept)
 
 
-def _union(store: pyoxigraph.Store, graphs: list[str]) -> rdflib.Graph:
-    union = rdflib.Graph()
-    for name in sorted(graphs):
-        data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
-                          from_graph=pyoxigraph.NamedNode(name))
-        if data:
-            union.parse(data=data.decode("utf-8"), format="nt")
-    _bind_prefixes(union)
-    return union
-
-
-def _bind_prefixes(graph: rdflib.Graph) -> None:
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-
-
 def _jsonld(store: pyoxigraph.Store, graphs: list[str]) -> bytes:
-    # rdflib writes expanded JSON-LD; PyLD compacts it (rdflib's own compaction cannot form
-    # compact IRIs such as dkr:state/russia whose local part holds a slash).
-    from pyld import jsonld  # imported late: it costs 0.1 s and only JSON-LD needs it
-
-    expanded = json.loads(_union(store, graphs).serialize(format="json-ld"))
-    document = jsonld.compact(expanded, {"@context": load_context()},
-                              {"documentLoader": _no_remote_documents})
-    nodes = document.get("@graph", [])
-    if isinstance(nodes, list):
-        document["@graph"] = sorted(nodes, key=lambda node: str(node.get("@id", "")))
+    statements = set()
+    for name in graphs:
+        for quad in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(name)):
+            statements.add((from_oxigraph_term(quad.subject), quad.predicate.value,
+                            from_oxigraph_term(quad.object)))
+    document = compact_document(statements, load_context())
     return (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()

@@ -97,3 +97,32 @@ def test_the_jsonld_context_agrees_with_the_prefix_map_and_the_ontology(loaded):
     terms = {v["@id"] for v in context.values() if isinstance(v, dict) and "@id" in v}
     missing = sorted(p for p in properties if "dk:" + p[len(DK):] not in terms)
     assert not missing
+
+
+def test_jsonld_export_expands_to_the_same_graph_with_pyld(loaded):
+    """PyLD, a complete JSON-LD 1.1 processor, reads our compaction back to the same graph."""
+    from pyld import jsonld
+
+    document = json.loads(export(loaded, RdfFormat.JSONLD))
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads"})
+    via_pyld = rdflib.Graph().parse(data=nquads, format="nt")
+    turtle = parse(export(loaded, RdfFormat.TURTLE), RdfFormat.TURTLE)
+    assert isomorphic(via_pyld, turtle)
+
+
+def test_jsonld_compaction_of_values_that_fit_no_term():
+    from kg.jsonld import compact_document
+    from kg.results import Term
+    context = {"dk": "https://w3id.org/diplo-kg/ontology#",
+               "xsd": "http://www.w3.org/2001/XMLSchema#",
+               "date": {"@id": "dk:date", "@type": "xsd:date"},
+               "label": {"@id": "dk:label", "@container": "@language"}}
+    subject = Term.iri("https://w3id.org/diplo-kg/ontology#x")
+    statements = [(subject, "https://w3id.org/diplo-kg/ontology#date", Term.literal("soon")),
+                  (subject, "https://w3id.org/diplo-kg/ontology#label", Term.literal("plain")),
+                  (subject, "https://w3id.org/diplo-kg/ontology#label",
+                   Term.literal("fr", language="fr"))]
+    node = compact_document(statements, context)["@graph"][0]
+    assert node["dk:date"] == {"@value": "soon"}
+    assert node["dk:label"] == {"@value": "plain"}
+    assert node["label"] == {"fr": "fr"}
