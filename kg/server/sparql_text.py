@@ -167,10 +167,14 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
     >>> print(inline_parameters("SELECT ?x ?d WHERE { ?x dk:on ?d } GROUP BY ?x ?d ORDER BY ?d",
     ...                         {"d": '"2021-11-02"^^xsd:date'}))
     SELECT ?x WHERE { ?x dk:on "2021-11-02"^^xsd:date } GROUP BY ?x ("2021-11-02"^^xsd:date AS ?d) ORDER BY ("2021-11-02"^^xsd:date)
+    >>> print(inline_parameters("SELECT ?x WHERE { { SELECT ?d ?x WHERE { ?x dk:on ?d } } }",
+    ...                         {"d": '"2021-11-02"^^xsd:date'}))
+    SELECT ?x WHERE { { SELECT ?x WHERE { ?x dk:on "2021-11-02"^^xsd:date } } }
     """
     items = tokens(text)
     clause = "prologue"
     depth = 0
+    sub_projection: int | None = None  # depth of a sub-query's SELECT list being read
     pieces: list[str] = []
     position = 0
     for token in items:
@@ -178,6 +182,10 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
         if depth == 0 and upper in ("SELECT", "WHERE", "ORDER", "GROUP", "HAVING", "VALUES",
                                     "LIMIT", "OFFSET"):
             clause = upper
+        if upper == "SELECT" and depth > 0:
+            sub_projection = depth
+        elif sub_projection is not None and (upper == "WHERE" or token.text == "{"):
+            sub_projection = None
         if token.text in ("(", "{", "["):
             depth += 1
         elif token.text in (")", "}", "]"):
@@ -185,7 +193,7 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
         if token.kind == "var" and token.text[1:] in terms:
             name, term = token.text[1:], terms[token.text[1:]]
             replacement = term
-            if depth == 0 and clause == "SELECT":
+            if (depth == 0 and clause == "SELECT") or depth == sub_projection:
                 replacement = ""
             elif depth == 0 and clause == "GROUP":
                 replacement = f"({term} AS ?{name})"
