@@ -20,6 +20,13 @@ demo: $(STAMP)
 	@echo "Which channels between Russia and NATO remain after 1 November 2021 (as of 2021-11-02)?"
 	$(BIN)/kg query channels-as-of --param a=Russia --param b=NATO --param date=2021-11-02 \
 	    --columns $(DEMO_COLUMNS)
+	@echo
+	@echo "Who ended them, why, in answer to what, and which sources say so?"
+	$(BIN)/kg query channels-ended-between --param a=Russia --param b=NATO \
+	    --param from=2021-10-25 --param to=2021-11-08 \
+	    --columns channelLabel,agentLabel,reason,inResponseTo,paragraphs
+	$(BIN)/kg query channels-ended-between --param a=Russia --param b=NATO \
+	    --param from=2021-10-25 --param to=2021-11-08 --columns channelLabel,sources
 
 test: $(STAMP)
 	$(BIN)/pytest
