@@ -52,7 +52,11 @@ class OxigraphEngine:
         self.graphs = graphs
 
     def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
-        substitutions = {pyoxigraph.Variable(k): to_oxigraph_term(v) for k, v in bindings.items()}
+        try:
+            substitutions = {pyoxigraph.Variable(k): to_oxigraph_term(v)
+                             for k, v in bindings.items()}
+        except ValueError as error:
+            raise QueryError(f"cannot bind a parameter: {error}") from None
         try:
             if self.graphs is None:
                 scope = {"use_default_graph_as_union": True}

@@ -23,6 +23,8 @@ from kg.namespaces import WD, compact_iri, expand_curie
 from kg.results import Term
 
 _QID = re.compile(r"^(?:wd:)?(Q[1-9][0-9]*)$")
+# Characters no IRI may hold (the IRIREF rule of Turtle and SPARQL): such text names no entity.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 _BY_QID = """
 SELECT DISTINCT ?entity ?item WHERE { ?entity skos:exactMatch|owl:sameAs ?item }
@@ -73,6 +75,8 @@ def is_instance_of(iri: str, class_iri: str, engine: Engine) -> bool:
 
 
 def _known(text: str, iri: str, engine: Engine) -> str:
+    if _NOT_IN_IRI.search(iri):
+        raise EntityResolutionError(text)
     if not engine.select(_EXISTS, {"entity": Term.iri(iri)}).rows:
         raise EntityResolutionError(text)
     return iri

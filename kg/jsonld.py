@@ -52,10 +52,18 @@ class Compactor:
         return self.prefixes[prefix] + local if prefix in self.prefixes else curie
 
     def compact_id(self, iri: str) -> str:
-        """A compact IRI (``prefix:local``) for a node or IRI value, else the IRI itself."""
+        """A compact IRI (``prefix:local``) for a node or IRI value, else the IRI itself.
+
+        A local part starting with ``//`` stays expanded: JSON-LD reads ``dkr://x`` as an
+        absolute IRI of scheme ``dkr``, not as a compact IRI (JSON-LD 1.1, section 4.1.3).
+
+        >>> Compactor({"ex": "http://example.org/"}).compact_id("http://example.org///x")
+        'http://example.org///x'
+        """
         for prefix, namespace in self._by_length:
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
+            local = iri[len(namespace):]
+            if iri.startswith(namespace) and local and not local.startswith("//"):
+                return f"{prefix}:{local}"
         return iri
 
     def compact_type(self, iri: str) -> str:
