@@ -7,14 +7,14 @@ import csv
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from conftest import free_port, oxigraph_server
 
 from kg.engines import OxigraphEngine, RdflibEngine
 from kg.linking.actors import find_actors, find_links
@@ -66,12 +66,6 @@ DECOYS = {"Q99000001", "Q99000002", "Q240", "Q1223", "Q23", "Q99000006", "Q99000
           "Q99000008", "Q99000003", "Q99000004"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def wikidata_endpoint(tmp_path_factory) -> str:
     """An ``oxigraph serve-read-only`` on a free loopback port, loaded with the fixture."""
@@ -84,26 +78,8 @@ def wikidata_endpoint(tmp_path_factory) -> str:
     location = tmp_path_factory.mktemp("wikidata-store")
     subprocess.run([binary, "load", "--location", str(location), "--file",
                     *map(str, files)], check=True, capture_output=True, timeout=60)
-    port = free_port()
-    server = subprocess.Popen([binary, "serve-read-only", "--location", str(location),
-                               "--bind", f"127.0.0.1:{port}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(url, params={"query": "ASK {}"}, timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail("oxigraph serve did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with oxigraph_server("serve-read-only", "--location", str(location)) as base:
+        yield base + "/query"
 
 
 @pytest.fixture()
