@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 
 from conftest import free_port, oxigraph_server
 
