@@ -87,3 +87,16 @@ def test_result_size_cap(server):
     status, body, seconds = ask(server.url, "SELECT * WHERE { ?s ?p ?o }")
     assert status == 413 and b"larger than 20000 bytes" in body
     assert ask(server.url, SMALL)[0] == 200
+
+
+def test_a_named_query_past_the_timeout_answers_503(project):
+    """Named queries run in threads: past the timeout the client is answered at once."""
+    with running_server(project, Settings(timeout=0.001, workers=1)) as running:
+        try:
+            with urllib.request.urlopen(f"{running.url}/api/queries/report-citations",
+                                        timeout=60):
+                status = 200
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        assert status == 503
+        assert b"did not finish within" in body

@@ -218,7 +218,13 @@ class Endpoint:
                 raise UnknownQueryError(name, sorted(self.dataset.catalog))
             if query.needs_network:
                 self.check_remote(query.text)
-            table = await run_off_loop(run_named_query, query, given, self.dataset.engine)
+            # The named queries are ours and bounded, but a thread cannot be killed: past the
+            # timeout the client gets 503 while the thread finishes on its own.
+            with anyio.fail_after(self.settings.timeout):
+                table = await run_off_loop(run_named_query, query, given, self.dataset.engine)
+        except TimeoutError:
+            return error_response(503, f"the named query '{name}' did not finish within "
+                                       f"{self.settings.timeout:g} s; narrow its parameters")
         except KgError as error:
             return error_response(status_of(error), str(error))
         return Response(to_json(table).encode("utf-8"),

@@ -29,8 +29,13 @@ def _detached(function: Callable[..., T], *args) -> T | KgError:
 
 
 async def run_off_loop(function: Callable[..., T], *args) -> T:
-    """``function(*args)`` in a worker thread; its :class:`KgError` is raised here."""
-    outcome = await anyio.to_thread.run_sync(_detached, function, *args)
+    """``function(*args)`` in a worker thread; its :class:`KgError` is raised here.
+
+    If the caller is cancelled (a timeout), it stops waiting at once; the thread finishes on
+    its own and its result, plain Python values, is dropped.
+    """
+    outcome = await anyio.to_thread.run_sync(_detached, function, *args,
+                                             abandon_on_cancel=True)
     if isinstance(outcome, KgError):
         raise outcome
     return outcome
