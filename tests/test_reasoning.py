@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pyoxigraph
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal
 from rdflib.compare import to_isomorphic
 
 from kg.loading import GraphRole
-from kg.namespaces import DK, DKR, INFERRED_GRAPH
+from kg.namespaces import DK, INFERRED_GRAPH
 from kg.pipeline import Reasoner, validate, with_inferences
 from kg.rdflib_bridge import graph_from_store
 from kg.reasoning import infer
