@@ -25,7 +25,7 @@ from kg import __version__
 from kg.engines import to_oxigraph_term
 from kg.errors import QueryError
 from kg.loading import GraphRole, LoadedDataset, SourceFile
-from kg.namespaces import INFERRED_GRAPH, LINKS_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from kg.namespaces import INFERRED_GRAPH, LINKS_GRAPH, ONTOLOGY_GRAPH, sparql_prologue
 from kg.results import ResultTable, Term
 
 USER_AGENT = f"diplo-kg/{__version__} (knowledge graph toolkit; python-requests)"
@@ -62,8 +62,7 @@ class RemoteEngine:
         self.session.headers["User-Agent"] = USER_AGENT
 
     def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-        text = prologue + with_values(query, bindings)
+        text = sparql_prologue() + with_values(query, bindings)
         document = self._post({"query": text}, "application/sparql-results+json").json()
         variables = tuple(document["head"]["vars"])
         rows = tuple(tuple(_term(binding.get(v)) for v in variables)

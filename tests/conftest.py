@@ -47,12 +47,28 @@ def rdflib_engine(loaded) -> RdflibEngine:
     return RdflibEngine(dataset_from_store(loaded.store))
 
 
+def copy_project(target: Path, *, with_data: bool = True) -> Path:
+    """Copy the project's ontology, queries and (unless told not to) data into ``target``;
+    without data, ``target/data`` is an empty folder."""
+    for folder in ("ontology", "queries") + (("data",) if with_data else ()):
+        shutil.copytree(ROOT / folder, target / folder)
+    (target / "data").mkdir(exist_ok=True)
+    return target
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` command of the test extra; fails the test when it is missing."""
+    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or \
+        shutil.which("oxigraph")
+    if binary is None:
+        pytest.fail("the oxigraph server is missing: pip install oxigraph (test extra)")
+    return binary
+
+
 @pytest.fixture()
 def project_copy(tmp_path) -> Path:
     """A writable copy of the project's ontology, data and queries."""
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 @pytest.fixture()
@@ -77,10 +93,7 @@ def free_port() -> int:
 def oxigraph_server(*args: str):
     """Run ``oxigraph ARGS --bind 127.0.0.1:PORT`` until the block ends; yields the base URL."""
     import requests
-    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or \
-        shutil.which("oxigraph")
-    if binary is None:
-        pytest.fail("the oxigraph server is missing: pip install oxigraph (test extra)")
+    binary = oxigraph_binary()
     port = free_port()
     server = subprocess.Popen([binary, *args, "--bind", f"127.0.0.1:{port}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -8,7 +8,6 @@ the exports takes a second or two; the signal is sent once the staging folder ho
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from conftest import copy_project
 
 from kg.build import _recover_abandoned, build
 from kg.generate import write_ntriples
@@ -37,10 +38,7 @@ def leftovers(out: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     """A project copy with a previous build of its own data, then generated data added."""
-    root = tmp_path_factory.mktemp("interrupt")
-    source = Path(__file__).resolve().parents[1]
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(source / folder, root / folder)
+    root = copy_project(tmp_path_factory.mktemp("interrupt"))
     out = root / "build"
     assert build(Project(root), out).manifest is not None
     write_ntriples(root / "data" / "generated.nt", triples=GENERATED_TRIPLES, seed=11)

@@ -11,12 +11,13 @@
 from __future__ import annotations
 
 import http.client
-import shutil
 import signal
 import urllib.parse
 from pathlib import Path
 
 import pytest
+
+from conftest import copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,11 +99,7 @@ def mutated(draw) -> tuple[str, bytes]:
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory) -> Path:
     """The ontology, shapes and queries, and a data folder holding only the fuzzed file."""
-    root = tmp_path_factory.mktemp("fuzz")
-    for folder in ("ontology", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
-    (root / "data").mkdir()
-    return root
+    return copy_project(tmp_path_factory.mktemp("fuzz"), with_data=False)
 
 
 class Hang(Exception):

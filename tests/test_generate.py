@@ -3,11 +3,12 @@ the shapes and checks together with the real data and which the named queries fi
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pyoxigraph
 import pytest
+
+from conftest import copy_project
 
 from kg.engines import OxigraphEngine
 from kg.errors import InputError
@@ -23,9 +24,7 @@ ACTORS = BenchmarkActors()
 @pytest.fixture(scope="module")
 def generated_project(tmp_path_factory):
     """A copy of the project (ontology, real data, queries) plus 5k generated triples."""
-    root = tmp_path_factory.mktemp("generated")
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_project(tmp_path_factory.mktemp("generated"))
     write_ntriples(root / "data" / "generated.nt", triples=5000, seed=3)
     project = Project(root)
     return project, load_project(project)

@@ -6,14 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import free_port, oxigraph_server
+from conftest import free_port, oxigraph_binary, oxigraph_server
 
 from kg.engines import OxigraphEngine, RdflibEngine
 from kg.linking.actors import find_actors, find_links
@@ -68,10 +66,7 @@ DECOYS = {"Q99000001", "Q99000002", "Q240", "Q1223", "Q23", "Q99000006", "Q99000
 @pytest.fixture(scope="session")
 def wikidata_endpoint(tmp_path_factory) -> str:
     """An ``oxigraph serve-read-only`` on a free loopback port, loaded with the fixture."""
-    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or \
-        shutil.which("oxigraph")
-    if binary is None:
-        pytest.fail("the oxigraph server is missing: pip install oxigraph (test extra)")
+    binary = oxigraph_binary()
     files = sorted(FIXTURES.glob("*.ttl"))
     assert len(files) >= 3
     location = tmp_path_factory.mktemp("wikidata-store")

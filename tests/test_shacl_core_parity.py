@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+
+from conftest import copy_project
 import rdflib
 from rdflib.namespace import SH
 
@@ -73,9 +75,7 @@ MUTATIONS = [
 @pytest.fixture(scope="module")
 def mutated(tmp_path_factory):
     """The real project plus 20k generated triples, then every mutation, loaded in a store."""
-    root = tmp_path_factory.mktemp("mutated")
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    root = copy_project(tmp_path_factory.mktemp("mutated"))
     write_ntriples(root / "data" / "generated.nt", triples=20_000, seed=5)
     loaded = load_project(Project(root))
     for update in MUTATIONS:
@@ -155,9 +155,7 @@ def test_shapes_the_compiler_skips_are_left_to_pyshacl():
 @pytest.fixture()
 def small_project(tmp_path) -> Path:
     """The ontology and queries with two fixtures as the only data."""
-    for folder in ("ontology", "queries"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    (tmp_path / "data").mkdir()
+    copy_project(tmp_path, with_data=False)
     for name in ("mission-with-two-senders.fail.ttl", "channel-ended-without-end.fail.ttl"):
         shutil.copy(ROOT / "tests" / "fixtures" / "shapes" / name, tmp_path / "data" / name)
     return tmp_path
