@@ -10,8 +10,9 @@ A header looks like this (parameters are bound as typed RDF terms, never pasted 
     # requires: network
 
 A parameter may appear in triple patterns anywhere, but in a FILTER or BIND only at the top
-level of the WHERE clause or of an OPTIONAL: a remote endpoint receives parameters as a
-``VALUES`` block (:mod:`kg.remote`), which FILTERs nested inside a UNION branch cannot see.
+level of a WHERE clause (the query's or a sub-query's) or of an OPTIONAL: a remote endpoint
+receives parameters as a ``VALUES`` block opening each WHERE clause (:mod:`kg.remote`), which
+FILTERs nested inside a UNION branch cannot see.
 
 A ``requires: network`` query reaches a remote endpoint (``SERVICE``); tests skip it. A
 ``set-valued`` column holds a ``GROUP_CONCAT`` whose order SPARQL leaves to the engine; its

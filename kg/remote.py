@@ -2,12 +2,15 @@
 the SPARQL 1.1 Graph Store Protocol (Oxigraph server, Apache Jena Fuseki, QLever, Virtuoso).
 
 The SPARQL 1.1 Protocol has no way to pass bindings, so for a remote endpoint the parameters
-become a ``VALUES`` block at the head of the query's top-level ``WHERE`` group, each value
-written as an N-Triples term (escaped, so it cannot change the query's structure). A parity
-test runs every named query locally and through ``oxigraph serve`` and requires equal answers.
+become a ``VALUES`` block at the head of every ``WHERE`` group of the query (the top-level one
+and each sub-query's, where a local engine's substitution reaches too), each value written as
+an N-Triples term (escaped, so it cannot change the query's structure). A parity test runs
+every named query locally and through ``oxigraph serve`` and requires equal answers.
 
 >>> with_values("SELECT ?a WHERE { ?a ?p ?o }", {"a": Term.iri("http://example.org/x")})
 'SELECT ?a WHERE { VALUES (?a) { (<http://example.org/x>) } ?a ?p ?o }'
+>>> with_values("SELECT ?a WHERE { { SELECT ?a WHERE { ?a ?p ?o } } }", {"a": Term.literal("x")})
+'SELECT ?a WHERE { VALUES (?a) { ("x") } { SELECT ?a WHERE { VALUES (?a) { ("x") } ?a ?p ?o } } }'
 >>> with_values('SELECT ?a WHERE { }', {"a": Term.literal('x" } DROP ALL {')})
 'SELECT ?a WHERE { VALUES (?a) { ("x\\\\" } DROP ALL {") } }'
 """
@@ -33,16 +36,15 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 def with_values(query: str, bindings: Mapping[str, Term]) -> str:
-    """``query`` with ``bindings`` as a VALUES block opening its first WHERE group."""
+    """``query`` with ``bindings`` as a VALUES block opening each of its WHERE groups."""
     if not bindings:
         return query
-    match = _WHERE.search(query)
-    if match is None:
+    if _WHERE.search(query) is None:
         raise QueryError("a query with parameters needs a 'WHERE {' clause to bind them in")
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(term.to_ntriples() for term in bindings.values())
     block = f" VALUES ({names}) {{ ({values}) }}"
-    return query[:match.end()] + block + query[match.end():]
+    return _WHERE.sub(lambda match: match.group(0) + block, query)
 
 
 class RemoteEngine:
