@@ -5,6 +5,7 @@ Exit codes: 0 ok or conforms, 1 the data does not conform, 2 usage or input erro
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import click
 
 from kg import __version__
+from kg.commands import COMMAND_MODULES
 from kg.errors import KgError
 from kg.project import Project, find_project
 
@@ -37,7 +39,18 @@ class Session:
 
 
 class KgGroup(click.Group):
-    """Turns the library's typed errors into messages and exit code 2."""
+    """Imports a command's module only when that command runs (``kg query`` stays quick to
+    start); turns the library's typed errors into messages and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"kg.commands.{module_name}")
+        return next(command for command in module.COMMANDS if command.name == name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -59,18 +72,3 @@ def main(ctx: click.Context, project_dir: Path | None) -> None:
     Example: kg query channels-as-of --param a=Russia --param b=NATO --param date=2021-11-02
     """
     ctx.obj = Session(project_dir)
-
-
-def _register() -> None:
-    """Add the ``COMMANDS`` of every module in :mod:`kg.commands`."""
-    import importlib
-    import pkgutil
-
-    import kg.commands
-    for info in sorted(pkgutil.iter_modules(kg.commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"kg.commands.{info.name}")
-        for command in getattr(module, "COMMANDS", ()):
-            main.add_command(command)
-
-
-_register()

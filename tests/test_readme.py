@@ -51,16 +51,33 @@ def test_readme_example(command, expected, run_kg, monkeypatch):
         assert actual == expected
 
 
-def test_every_command_and_query_is_in_the_readme(project):
+def command_names() -> list[str]:
+    import click
     from kg.cli import main
-    for name in main.commands:
+    return main.list_commands(click.Context(main))
+
+
+def test_every_command_module_is_mapped_to_its_commands():
+    import importlib
+    import pkgutil
+    import kg.commands
+    defined = {}
+    for info in pkgutil.iter_modules(kg.commands.__path__):
+        module = importlib.import_module(f"kg.commands.{info.name}")
+        defined.update({command.name: info.name for command in getattr(module, "COMMANDS", ())})
+    assert defined == kg.commands.COMMAND_MODULES
+
+
+def test_every_command_and_query_is_in_the_readme(project):
+    for name in command_names():
         assert f"kg {name}" in README, name
     for path in project.queries_dir.glob("*.rq"):
         assert f"`{path.stem}`" in README, path.stem
 
 
 def test_every_command_help_ends_with_an_example(run_kg):
-    from kg.cli import main
-    for name in main.commands:
+    names = command_names()
+    assert "query" in names and "build" in names
+    for name in names:
         help_text = run_kg(name, "--help").stdout
         assert "Example:" in help_text, name
