@@ -3,17 +3,15 @@
 The exports are written into a temporary sibling folder, which then takes the place of the
 output folder; a failure or an interrupt at any point leaves the previous build as it was.
 A build that was killed outright (SIGKILL, power loss) leaves its sibling folders behind; the
-next build removes them, and puts the previous build back if the kill fell inside the swap.
+next build removes them, and puts the previous build back if the kill fell inside the swap
+(:mod:`kg.swap`, shared with the persistent store).
 """
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +23,8 @@ from kg.formats import RdfFormat
 from kg.loading import GraphRole, LoadedDataset
 from kg.pipeline import Reasoner, Step, _quiet, load_project, validate, with_inferences
 from kg.project import Project
+from kg.swap import recover_abandoned as _recover_abandoned
+from kg.swap import staging_folder, swap_into_place
 from kg.validation import ValidationReport
 
 EXPORTS = (
@@ -63,8 +63,7 @@ def write_atomically(loaded: LoadedDataset, out_dir: Path, *, progress: Step = _
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _recover_abandoned(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-{os.getpid()}-",
-                                    dir=out_dir.parent))
+    staging = staging_folder(out_dir)
     try:
         files = {}
         for name, rdf_format, roles in EXPORTS:
@@ -76,7 +75,7 @@ def write_atomically(loaded: LoadedDataset, out_dir: Path, *, progress: Step = _
         manifest = _manifest(loaded, files)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True)
                                                + "\n", encoding="utf-8")
-        _swap_into_place(staging, out_dir)
+        swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -94,43 +93,3 @@ def _manifest(loaded: LoadedDataset, files: dict) -> dict:
               for f in loaded.files if f.role is not GraphRole.INFERRED}
     return {"generator": f"kg {__version__}", "graphs": graphs, "files": files,
             "inputs": inputs, "triples": len(loaded.store)}
-
-
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-{os.getpid()}-",
-                                    dir=out_dir.parent))
-    os.replace(out_dir, retired / out_dir.name)
-    os.replace(staging, out_dir)
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def _recover_abandoned(out_dir: Path) -> None:
-    """Remove the staging and retired folders of builds whose process is gone.
-
-    Folders are named ``.NAME-new-PID-*`` and ``.NAME-old-PID-*``, so a build running at the same
-    time keeps its own. A kill between the two renames of the swap left no ``out_dir``: the
-    retired previous build is put back first.
-    """
-    for kind in ("old", "new"):
-        for path in sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}-{kind}-*")):
-            pid = path.name[len(f".{out_dir.name}-{kind}-"):].split("-", 1)[0]
-            if not pid.isdigit() or _process_alive(int(pid)):
-                continue
-            if kind == "old" and not out_dir.exists() and (path / out_dir.name).is_dir():
-                os.replace(path / out_dir.name, out_dir)
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    if os.name != "posix":
-        return True  # os.kill(pid, 0) would end the process on Windows; keep the folder
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -8,7 +8,6 @@ True
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from kg.reasoning import infer
 from kg.materialize import materialize
 from kg.shacl_core import run_core, split_core_constraints
 from kg.shacl_sparql import run_compiled, split_sparql_constraints
+from kg.store import open_store
 from kg.validation import Finding, ValidationReport, load_shapes, run_checks, run_shacl
 
 Step = Callable[[str], None]
@@ -38,32 +38,26 @@ def load_project(project: Project, *, store_path: Path | None = None,
                  progress: Step = _quiet) -> LoadedDataset:
     """Parse the ontology and data of ``project`` into a new store (in memory by default).
 
-    With ``store_path``, the store lives on disk. If it was filled from exactly the current
-    files (same paths, sizes and modification times, recorded in ``<store>.kg.json``), it is
-    opened as it is, without parsing anything; otherwise the files are parsed into memory
-    first and only then copied into the store, so a parse error leaves it untouched.
+    With ``store_path``, the store lives on disk (:mod:`kg.store`). If it was filled from
+    exactly the current files (same paths, sizes and modification times), it is opened as it
+    is, without parsing anything; otherwise the files are parsed into memory first, and a new
+    store filled from them replaces the old one as a whole, so a parse error, a crash or a kill
+    leaves either the old store or the new one.
+
+    Raises:
+        InputError: a file does not parse, or the store folder cannot be used.
+        StoreInUseError: the store is open in another process.
     """
     files = discover_files(project)
-    fingerprint = _fingerprint(files)
-    if store_path is not None and _sidecar(store_path).is_file() and store_path.is_dir():
-        if json.loads(_sidecar(store_path).read_text(encoding="utf-8")) == fingerprint:
-            progress(f"open store {store_path}")
-            return LoadedDataset(store=pyoxigraph.Store(str(store_path)), files=tuple(files))
-    loaded = load_files(files, on_file=lambda source: progress(f"load {source.display_path}"))
+
+    def parse() -> pyoxigraph.Store:
+        return load_files(files,
+                          on_file=lambda source: progress(f"load {source.display_path}")).store
+
     if store_path is None:
-        return loaded
-    progress(f"fill store {store_path}")
-    _sidecar(store_path).unlink(missing_ok=True)
-    persistent = pyoxigraph.Store(str(store_path))
-    persistent.clear()
-    persistent.bulk_extend(loaded.store)
-    persistent.flush()
-    _sidecar(store_path).write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")
-    return LoadedDataset(store=persistent, files=loaded.files)
-
-
-def _sidecar(store_path: Path) -> Path:
-    return store_path.with_name(store_path.name + ".kg.json")
+        return LoadedDataset(store=parse(), files=tuple(files))
+    store = open_store(store_path, stamp=_fingerprint(files), fill=parse, progress=progress)
+    return LoadedDataset(store=store, files=tuple(files))
 
 
 def _fingerprint(files: list[SourceFile]) -> list[list]:

@@ -26,6 +26,7 @@ from kg.loading import LoadedDataset
 from kg.pipeline import load_project, with_inferences
 from kg.project import Project
 from kg.queries import NamedQuery, load_catalog
+from kg.store import replace_store
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class ServedDataset:
         self.engine = OxigraphEngine(self.store)
 
     def close(self) -> None:
-        """Release the store; a temporary store's folder is removed."""
-        del self.store
+        """Release the store (the engine holds it too); a temporary store's folder is removed."""
+        del self.engine, self.store
         if self.temporary:
             shutil.rmtree(self.store_path, ignore_errors=True)
 
@@ -77,11 +78,13 @@ def prepare_dataset(project: Project, *, store_path: Path | None = None,
                     progress: Callable[[str], None] = lambda step: None) -> ServedDataset:
     """Load ``project`` (and its OWL 2 RL inferences) into a store on disk.
 
-    With ``store_path`` the store is kept there (refilled from the files); otherwise it lives
-    in a temporary folder removed by :meth:`ServedDataset.close`.
+    With ``store_path`` the store is kept there: a new store replaces the one there as a whole
+    (:func:`kg.store.replace_store`), so a kill while it is written leaves the old one.
+    Otherwise it lives in a temporary folder removed by :meth:`ServedDataset.close`.
 
     Raises:
         InputError: when a file does not parse or the store folder cannot be used.
+        StoreInUseError: when the store folder is open in another process.
     """
     loaded: LoadedDataset = load_project(project, progress=progress)
     if reasoning:
@@ -89,17 +92,23 @@ def prepare_dataset(project: Project, *, store_path: Path | None = None,
     temporary = store_path is None
     path = Path(tempfile.mkdtemp(prefix="kg-serve-")) if temporary else store_path
     progress(f"write the store to {path}")
-    try:
-        store = pyoxigraph.Store(str(path))
-        store.clear()
-        store.extend(loaded.store)
-        store.flush()
-    except OSError as error:
-        if temporary:
-            shutil.rmtree(path, ignore_errors=True)
-        raise InputError(f"cannot use this folder as an Oxigraph store: {error}",
-                         path=str(path)) from None
+    if temporary:
+        store = _fill_temporary(path, loaded.store)
+    else:
+        store = replace_store(path, loaded.store)
     catalog = load_catalog(project.queries_dir)
     graphs = tuple(sorted({f.graph for f in loaded.files}))
     return ServedDataset(store_path=path, store=store, graphs=graphs, catalog=catalog,
                          temporary=temporary)
+
+
+def _fill_temporary(path: Path, data: pyoxigraph.Store) -> pyoxigraph.Store:
+    try:
+        store = pyoxigraph.Store(str(path))
+        store.extend(data)
+        store.flush()
+    except OSError as error:
+        shutil.rmtree(path, ignore_errors=True)
+        raise InputError(f"cannot use this folder as an Oxigraph store: {error}",
+                         path=str(path)) from None
+    return store
