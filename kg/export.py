@@ -15,9 +15,8 @@ from importlib import resources
 import pyoxigraph
 
 from kg.errors import ExportError
-from kg.engines import from_oxigraph_term
 from kg.formats import RdfFormat
-from kg.jsonld import compact_document
+from kg.jsonld import document_from_ntriples
 from kg.loading import GraphRole, LoadedDataset
 from kg.namespaces import PREFIXES
 
@@ -57,55 +56,80 @@ def load_context() -> dict:
 def export(loaded: LoadedDataset, rdf_format: RdfFormat,
            roles: Iterable[GraphRole] = DEFAULT_ROLES) -> bytes:
     """The graphs of ``loaded`` playing ``roles``, serialized in ``rdf_format``."""
-    graphs = loaded.graphs(*roles)
-    if not graphs:
-        raise ExportError("the selected graph groups hold no graph; choose others with --graphs")
-    if rdf_format in (RdfFormat.NTRIPLES, RdfFormat.NQUADS):
-        return _sorted_lines(loaded.store, graphs, rdf_format)
-    if rdf_format is RdfFormat.JSONLD:
-        return _jsonld(loaded.store, graphs)
-    if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG):
-        return _pretty(loaded.store, graphs, rdf_format)
-    raise ExportError(f"exports are not written in {rdf_format.cli_name}; use one of: "
-                      "turtle, jsonld, ntriples, trig, nquads")
+    return Exporter(loaded).export(rdf_format, roles)
 
 
-def _sorted_lines(store: pyoxigraph.Store, graphs: list[str], rdf_format: RdfFormat) -> bytes:
-    lines: set[bytes] = set()
-    for name in graphs:
-        graph = pyoxigraph.NamedNode(name)
-        if rdf_format is RdfFormat.NTRIPLES:
-            data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)
-        else:
-            data = pyoxigraph.serialize(store.quads_for_pattern(None, None, None, graph),
-                                        format=pyoxigraph.RdfFormat.N_QUADS)
-        lines.update(line for line in data.splitlines() if line)
-    header = f"# {GENERATED_NOTE}\n".encode()
-    return header + b"".join(line + b"\n" for line in sorted(lines))
+class Exporter:
+    """Exports of one dataset that share their work, for a build that writes several.
+
+    Each graph is dumped by Oxigraph as N-Triples and its lines sorted once; the N-Triples and
+    N-Quads exports are merges of those lines (an N-Quads line is the N-Triples line with the
+    graph name before the final dot), Turtle and TriG are rewritten by Oxigraph from them, and
+    JSON-LD is compacted from the N-Triples export. Nothing is written to the store.
+    """
+
+    def __init__(self, loaded: LoadedDataset) -> None:
+        self.loaded = loaded
+        self._graph_lines: dict[str, list[bytes]] = {}
+        self._line_exports: dict[tuple, bytes] = {}
+
+    def export(self, rdf_format: RdfFormat, roles: Iterable[GraphRole] = DEFAULT_ROLES) -> bytes:
+        """The graphs playing ``roles``, serialized in ``rdf_format``."""
+        graphs = list(dict.fromkeys(self.loaded.graphs(*roles)))
+        if not graphs:
+            raise ExportError("the selected graph groups hold no graph; choose others with "
+                              "--graphs")
+        if rdf_format in (RdfFormat.NTRIPLES, RdfFormat.NQUADS):
+            return self._sorted_lines(graphs, rdf_format)
+        if rdf_format is RdfFormat.JSONLD:
+            lines = self._sorted_lines(graphs, RdfFormat.NTRIPLES).decode("utf-8")
+            return document_from_ntriples(lines.split("\n"), load_context())
+        if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG):
+            line_format = RdfFormat.NQUADS if rdf_format is RdfFormat.TRIG else RdfFormat.NTRIPLES
+            return _pretty(self._sorted_lines(graphs, line_format), line_format, rdf_format)
+        raise ExportError(f"exports are not written in {rdf_format.cli_name}; use one of: "
+                          "turtle, jsonld, ntriples, trig, nquads")
+
+    def _sorted_lines(self, graphs: list[str], rdf_format: RdfFormat) -> bytes:
+        key = (rdf_format, tuple(graphs))
+        if key not in self._line_exports:
+            if rdf_format is RdfFormat.NQUADS:
+                # Quads are unique and the lines of each graph sorted: a merge of sorted runs.
+                lines = []
+                for name in graphs:
+                    suffix = f"<{name}> .".encode()
+                    lines += [line[:-1] + suffix for line in self._lines_of(name)]
+                lines.sort()
+            elif len(graphs) == 1:
+                lines = self._lines_of(graphs[0])
+            else:
+                lines = sorted(set().union(*(self._lines_of(name) for name in graphs)))
+            body = b"\n".join(lines) + b"\n" if lines else b""
+            self._line_exports[key] = f"# {GENERATED_NOTE}\n".encode() + body
+        return self._line_exports[key]
+
+    def _lines_of(self, graph: str) -> list[bytes]:
+        """The N-Triples lines of one graph, sorted."""
+        if graph not in self._graph_lines:
+            data = self.loaded.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
+                                          from_graph=pyoxigraph.NamedNode(graph))
+            lines = data.split(b"\n")
+            lines.pop()  # the text after the last newline is empty
+            lines.sort()
+            self._graph_lines[graph] = lines
+        return self._graph_lines[graph]
 
 
-def _pretty(store: pyoxigraph.Store, graphs: list[str], rdf_format: RdfFormat) -> bytes:
+def _pretty(lines: bytes, line_format: RdfFormat, rdf_format: RdfFormat) -> bytes:
     """Turtle or TriG by Oxigraph from sorted statements, so the same input gives the same bytes.
 
     Oxigraph writes its prefix lines in no fixed order; they are replaced by a sorted block.
     Resource IRIs (``dkr:``) stay whole: their local parts hold slashes, which a prefixed name
     would have to escape.
     """
-    line_format = RdfFormat.NQUADS if rdf_format is RdfFormat.TRIG else RdfFormat.NTRIPLES
-    lines = _sorted_lines(store, graphs, line_format)
     statements = pyoxigraph.parse(lines, format=line_format.oxigraph)
     prefixes = {p: ns for p, ns in PREFIXES.items() if p != "dkr"}
     body = pyoxigraph.serialize(statements, format=rdf_format.oxigraph, prefixes=prefixes)
     kept = [line for line in body.split(b"\n") if not line.startswith(b"@prefix ")]
     header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items()))
     return f"# {GENERATED_NOTE}\n{header}\n".encode() + b"\n".join(kept)
-
-
-def _jsonld(store: pyoxigraph.Store, graphs: list[str]) -> bytes:
-    statements = set()
-    for name in graphs:
-        for quad in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(name)):
-            statements.add((from_oxigraph_term(quad.subject), quad.predicate.value,
-                            from_oxigraph_term(quad.object)))
-    document = compact_document(statements, load_context())
-    return (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
