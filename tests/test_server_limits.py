@@ -90,7 +90,7 @@ def test_result_size_cap(server):
 
 
 def test_a_named_query_past_the_timeout_answers_503(project):
-    """Named queries run in threads: past the timeout the client is answered at once."""
+    """Named queries run in the killable workers too (tests/test_server_named_timeout.py)."""
     with running_server(project, Settings(timeout=0.001, workers=1)) as running:
         try:
             with urllib.request.urlopen(f"{running.url}/api/queries/report-citations",

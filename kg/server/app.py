@@ -13,6 +13,9 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 import anyio
@@ -22,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from kg.engines import Engine
 from kg.errors import KgError, QueryError, UnknownQueryError
 from kg.namespaces import PREFIXES
 from kg.queries import run_named_query
@@ -32,9 +36,10 @@ from kg.server.protocol import GRAPH_FORMATS, RESULTS_FORMATS, Operation, Protoc
     SparqlRequest, negotiate, read_operation, service_description, status_of
 from kg.server.settings import ServedDataset, Settings
 from kg.server.sparql_text import remote_targets, target_allowed
-from kg.server.workers import QueryAnswer, QueryRequest, WorkerPool
+from kg.server.workers import EngineCall, QueryAnswer, QueryRequest, QueryTimeout, WorkerPool
 
 log = logging.getLogger("kg.server")
+T = TypeVar("T")
 
 SECURITY_HEADERS = {
     b"x-content-type-options": b"nosniff",
@@ -131,6 +136,17 @@ class Endpoint:
             prefixes=tuple(PREFIXES.items()), max_bytes=self.settings.max_result_bytes)
         return await run_off_loop(self.pool.run, request)
 
+    async def call(self, function: Callable[[Engine], T]) -> T:
+        """``function(engine)`` in a query worker, stopped past the timeout like a query from
+        the endpoint (see :class:`~kg.server.workers.EngineCall` for what ``function`` may be).
+
+        Raises:
+            QueryTimeout, ServerBusy, ResultTooLarge, WorkerCrashed, and the function's
+            :class:`KgError`.
+        """
+        call = EngineCall(function, max_bytes=self.settings.max_result_bytes)
+        return await run_off_loop(self.pool.run, call)
+
     async def update(self, operation: SparqlRequest, request: Request) -> Response:
         if not self.settings.updates_enabled:
             return error_response(403, "this endpoint is read-only: SPARQL Update is refused "
@@ -218,13 +234,11 @@ class Endpoint:
                 raise UnknownQueryError(name, sorted(self.dataset.catalog))
             if query.needs_network:
                 self.check_remote(query.text)
-            # The named queries are ours and bounded, but a thread cannot be killed: past the
-            # timeout the client gets 503 while the thread finishes on its own.
-            with anyio.fail_after(self.settings.timeout):
-                table = await run_off_loop(run_named_query, query, given, self.dataset.engine)
-        except TimeoutError:
+            table = await self.call(partial(run_named_query, query, given))
+        except QueryTimeout:
             return error_response(503, f"the named query '{name}' did not finish within "
-                                       f"{self.settings.timeout:g} s; narrow its parameters")
+                                       f"{self.settings.timeout:g} s and was stopped; narrow "
+                                       "its parameters")
         except KgError as error:
             return error_response(status_of(error), str(error))
         return Response(to_json(table).encode("utf-8"),

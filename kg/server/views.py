@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import parse_qs, urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,12 +24,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from kg.entities import resolve_entity
-from kg.errors import EntityResolutionError, KgError
+from kg.errors import EntityResolutionError, KgError, ParameterError
 from kg.namespaces import compact_iri
 from kg.queries import NamedQuery, bind_parameters
 from kg.results import XSD, Term, TermKind
 from kg.server.entity import describe_entity, wikidata_page
-from kg.server.offloop import run_off_loop
 from kg.server.protocol import Operation, ProtocolError, SparqlRequest, status_of
 from kg.server.sparql_text import inline_parameters, operation_kind
 from kg.server.timeline import build_timeline, render_svg
@@ -172,16 +172,16 @@ class Pages:
         if not wanted:
             return page("error.html", 400, message="give an entity: /entity?iri=IRI, a CURIE, "
                         "a Wikidata QID or an exact label")
-        engine = self.endpoint.dataset.engine
         try:
-            iri = await run_off_loop(resolve_entity, wanted, engine)
+            iri = await self.endpoint.call(partial(resolve_entity, wanted))
             if iri != wanted and not as_json:
                 return RedirectResponse("/entity?" + urlencode({"iri": iri}), status_code=303)
-            facts = await run_off_loop(describe_entity, iri, engine)
-        except EntityResolutionError as error:
+            facts = await self.endpoint.call(partial(describe_entity, iri))
+        except KgError as error:
+            status = 404 if isinstance(error, EntityResolutionError) else status_of(error)
             if as_json:
-                return JSONResponse({"error": str(error)}, status_code=404)
-            return page("error.html", 404, message=str(error))
+                return JSONResponse({"error": str(error)}, status_code=status)
+            return page("error.html", status, message=str(error))
         if as_json:
             return JSONResponse(facts.to_json())
         return page("entity.html", facts=facts,
@@ -198,16 +198,16 @@ class Pages:
 
     async def _timeline(self, request: Request):
         args = self._timeline_args(request)
-        dataset = self.endpoint.dataset
-        line = await run_off_loop(
-            lambda: build_timeline(dataset.catalog, dataset.engine, **args))
+        line = await self.endpoint.call(partial(build_timeline, self.endpoint.dataset.catalog,
+                                                **args))
         return args, line
 
     async def timeline(self, request: Request) -> Response:
         try:
             args, line = await self._timeline(request)
         except KgError as error:
-            return page("timeline.html", 400, args=self._timeline_args(request), line=None,
+            status = 400 if isinstance(error, ParameterError) else status_of(error)
+            return page("timeline.html", status, args=self._timeline_args(request), line=None,
                         error=str(error), svg_href=None)
         query = urlencode({k: v for k, v in (("a", args["a"]), ("b", args["b"]),
                                              ("from", args["start"]), ("to", args["end"]))
@@ -219,7 +219,8 @@ class Pages:
         try:
             _, line = await self._timeline(request)
         except KgError as error:
-            return Response(f"{error}\n", status_code=400, media_type="text/plain")
+            status = 400 if isinstance(error, ParameterError) else status_of(error)
+            return Response(f"{error}\n", status_code=status, media_type="text/plain")
         svg = render_svg(line, link=_env.globals["entity_href"])
         return Response(svg, media_type="image/svg+xml")
 

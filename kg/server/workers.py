@@ -6,6 +6,11 @@ past its time, its process is killed and a fresh one takes its place; the other 
 answering meanwhile. Results are serialized in the worker, and serialization stops as soon as
 the answer grows beyond the size cap.
 
+Two kinds of work go to the workers: a :class:`QueryRequest` (a SPARQL text from the endpoint,
+answered in a results format) and an :class:`EngineCall` (a library function given an engine
+over the worker's store: a named query, an entity page, a timeline), answered with the
+function's plain-value result. Both are killed past the timeout.
+
 >>> answer = QueryAnswer(shape=Shape.BOOLEAN, media_type="application/sparql-results+json",
 ...                      body=b'{"boolean":true}')
 >>> answer.shape.value
@@ -18,13 +23,16 @@ import enum
 import io
 import logging
 import multiprocessing
+import pickle
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph
 
+from kg.engines import Engine, OxigraphEngine
 from kg.errors import KgError, QueryError
 
 log = logging.getLogger("kg.server")
@@ -60,6 +68,45 @@ class QueryAnswer:
     shape: Shape
     media_type: str
     body: bytes
+
+
+@dataclass(frozen=True)
+class EngineCall:
+    """``function(engine)`` run in a worker, ``engine`` querying the worker's store (the union
+    of its graphs as default graph); the result is sent back if its pickle fits ``max_bytes``.
+
+    The call is pickled: ``function`` is a module-level function, or a ``functools.partial``
+    of one with plain-value arguments, and it returns plain values (no pyoxigraph objects).
+    """
+
+    function: Callable[[Engine], object]
+    max_bytes: int = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """A :class:`KgError` on its way from a worker: rebuilt without calling ``__init__``, since
+    errors such as :class:`~kg.errors.EntityResolutionError` compute their message there.
+
+    >>> from kg.errors import EntityResolutionError
+    >>> error = EntityResolutionError("Georgia", ["dkr:state/georgia", "dkr:state/georgia-us"])
+    >>> copy = pickle.loads(pickle.dumps(_Raised.of(error))).rebuild()
+    >>> str(copy) == str(error), copy.candidates == error.candidates
+    (True, True)
+    """
+
+    kind: type
+    args: tuple
+    state: dict
+
+    @classmethod
+    def of(cls, error: KgError) -> _Raised:
+        return cls(type(error), error.args, dict(vars(error)))
+
+    def rebuild(self) -> KgError:
+        error = self.kind.__new__(self.kind, *self.args)
+        error.__dict__.update(self.state)
+        return error
 
 
 class QueryTimeout(KgError):
@@ -140,6 +187,7 @@ def _worker_main(store_path: str, connection) -> None:
         # The pool logs the failure and retries with a fresh worker.
         connection.send(f"cannot open the store: {error}")
         return
+    engine = OxigraphEngine(store)
     connection.send("ready")
     while True:
         try:
@@ -147,9 +195,21 @@ def _worker_main(store_path: str, connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            connection.send(answer_query(store, request))
+            connection.send_bytes(_answer(store, engine, request))
         except KgError as error:
-            connection.send(error)
+            connection.send(_Raised.of(error))
+
+
+def _answer(store: pyoxigraph.Store, engine: Engine,
+            request: QueryRequest | EngineCall) -> bytes:
+    """The pickled answer to ``request`` (what :meth:`Connection.recv` reads back)."""
+    if isinstance(request, QueryRequest):
+        return pickle.dumps(answer_query(store, request))
+    data = pickle.dumps(request.function(engine))
+    if len(data) > request.max_bytes:
+        raise ResultTooLarge(f"the result is larger than {request.max_bytes} bytes; narrow "
+                             "the parameters")
+    return data
 
 
 class _Worker:
@@ -231,8 +291,11 @@ class WorkerPool:
             fresh = self._spawn()
             threading.Thread(target=self._admit, args=(fresh,), daemon=True).start()
 
-    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryAnswer:
-        """Answer ``request`` in a worker, within ``timeout`` seconds (default: the pool's).
+    def run(self, request: QueryRequest | EngineCall, *,
+            timeout: float | None = None) -> QueryAnswer | object:
+        """Answer ``request`` in a worker, within ``timeout`` seconds (default: the pool's):
+        a :class:`QueryAnswer` to a :class:`QueryRequest`, the function's result to an
+        :class:`EngineCall`.
 
         Raises:
             ServerBusy, QueryTimeout, WorkerCrashed, and the errors of :func:`answer_query`.
@@ -262,8 +325,8 @@ class WorkerPool:
         finally:
             if worker is not None:
                 self._release(worker)
-        if isinstance(outcome, KgError):
-            raise outcome
+        if isinstance(outcome, _Raised):
+            raise outcome.rebuild()
         return outcome
 
     def _release(self, worker: _Worker) -> None:
