@@ -68,6 +68,34 @@ def resolve_entity(text: str, engine: Engine) -> str:
     return _single(text, list(dict.fromkeys(rows.values("entity"))))
 
 
+def resolve_typed_entity(text: str, class_iri: str, engine: Engine) -> tuple[str, bool]:
+    """The IRI ``text`` denotes, and whether it is an instance of ``class_iri``.
+
+    An IRI or CURIE that has the type needs one query (having a type, it exists).
+
+    >>> import pyoxigraph
+    >>> store = pyoxigraph.Store()
+    >>> nato = pyoxigraph.NamedNode("https://w3id.org/diplo-kg/resource/org/nato")
+    >>> rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    >>> org = pyoxigraph.NamedNode("https://w3id.org/diplo-kg/ontology#Organization")
+    >>> store.add(pyoxigraph.Quad(nato, rdf_type, org))
+    >>> from kg.engines import OxigraphEngine
+    >>> resolve_typed_entity("dkr:org/nato", org.value, OxigraphEngine(store))
+    ('https://w3id.org/diplo-kg/resource/org/nato', True)
+    >>> resolve_typed_entity("dkr:org/nato", "https://w3id.org/diplo-kg/ontology#State",
+    ...                      OxigraphEngine(store))
+    ('https://w3id.org/diplo-kg/resource/org/nato', False)
+    """
+    stripped = text.strip().removeprefix("<").removesuffix(">")
+    direct = (stripped if re.match(r"^[a-z][a-z0-9+.-]*://", stripped, re.IGNORECASE)
+              else expand_curie(stripped) if " " not in stripped else None)
+    if direct is not None and not _NOT_IN_IRI.search(direct) and is_instance_of(
+            direct, class_iri, engine):
+        return direct, True
+    iri = resolve_entity(text, engine)
+    return iri, is_instance_of(iri, class_iri, engine)
+
+
 def is_instance_of(iri: str, class_iri: str, engine: Engine) -> bool:
     """Whether ``iri`` has ``class_iri`` among its types (following rdfs:subClassOf)."""
     bindings = {"entity": Term.iri(iri), "type": Term.iri(class_iri)}

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.engines import Engine, drop_columns
-from kg.entities import is_instance_of, resolve_entity
+from kg.entities import resolve_entity, resolve_typed_entity
 from kg.errors import InputError, ParameterError, UnknownQueryError
 from kg.namespaces import compact_iri, expand_curie
 from kg.results import XSD, ResultTable, Term
@@ -185,9 +185,11 @@ def bind_parameters(query: NamedQuery, given: Mapping[str, str],
 def _bind(parameter: Parameter, raw: str, engine: Engine) -> Term:
     if not parameter.is_entity:
         return bind_literal(parameter, raw)
-    iri = resolve_entity(raw, engine)
+    if parameter.type == "iri":
+        return Term.iri(resolve_entity(raw, engine))
     class_iri = expand_curie(parameter.type) or parameter.type
-    if parameter.type != "iri" and not is_instance_of(iri, class_iri, engine):
+    iri, typed = resolve_typed_entity(raw, class_iri, engine)
+    if not typed:
         raise ParameterError(f"parameter '{parameter.name}' expects a {parameter.type}, but "
                              f"'{raw}' ({compact_iri(iri)}) is not one")
     return Term.iri(iri)
