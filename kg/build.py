@@ -12,15 +12,18 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pyoxigraph
-
 from kg import __version__
-from kg.export import DEFAULT_ROLES, export
+from kg.export import DEFAULT_ROLES, Exporter
+from kg.fork import Forked, ForkedFailure, fork_available
 from kg.formats import RdfFormat
-from kg.loading import GraphRole, LoadedDataset
+from kg.loading import GraphRole, LoadedDataset, SourceFile
+from kg.materialize import materialize
+from kg.namespaces import INFERRED_GRAPH
 from kg.pipeline import Reasoner, Step, _quiet, load_project, validate, with_inferences
 from kg.project import Project
 from kg.swap import recover_abandoned as _recover_abandoned
@@ -48,8 +51,15 @@ class BuildResult:
 
 def build(project: Project, out_dir: Path, *, reasoner: Reasoner = Reasoner.RULES,
           progress: Step = _quiet) -> BuildResult:
-    """Build ``project`` into ``out_dir``; nothing is written unless the data conforms."""
+    """Build ``project`` into ``out_dir``; nothing is written unless the data conforms.
+
+    Where the system can fork (:mod:`kg.fork`), a child process validates the data and writes
+    the exports of the asserted graphs while this one reasons and writes the others, so that a
+    build uses two cores; the output is the same as with one step after the other.
+    """
     loaded = load_project(project, progress=progress)
+    if fork_available():
+        return _build_on_two_cores(loaded, project, out_dir, reasoner, progress)
     report = validate(loaded, project, progress=progress)
     if not report.conforms:
         return BuildResult(report=report, manifest=None, out_dir=out_dir)
@@ -60,35 +70,103 @@ def build(project: Project, out_dir: Path, *, reasoner: Reasoner = Reasoner.RULE
 
 def write_atomically(loaded: LoadedDataset, out_dir: Path, *, progress: Step = _quiet) -> dict:
     """Write the exports and ``manifest.json`` to a temporary folder, then swap it in."""
+    with _staging(out_dir) as staging:
+        exporter = Exporter(loaded)
+        files = _write_exports(exporter, staging, EXPORTS, progress)
+        return _finish(loaded, exporter, files, staging, out_dir)
+
+
+def _build_on_two_cores(loaded: LoadedDataset, project: Project, out_dir: Path,
+                        reasoner: Reasoner, progress: Step) -> BuildResult:
+    """Validation and the exports of the asserted graphs in a forked child; reasoning (in the
+    loaded store itself: the child has its own copy) and the other exports here."""
+    asserted = tuple(e for e in EXPORTS if GraphRole.INFERRED not in e[2])
+    others = tuple(e for e in EXPORTS if e not in asserted)
+    with _staging(out_dir) as staging:
+        child = Forked(lambda: _validate_then_export(loaded, project, staging, asserted,
+                                                     progress))
+        try:
+            reasoned = _reason_in_place(loaded, reasoner, progress)
+            exporter = Exporter(reasoned)
+            files = _write_exports(exporter, staging, others, progress)
+            progress("wait for validation")
+            report, written = child.result()
+        except ForkedFailure:
+            # The child's part again, here, raises the child's error where it belongs.
+            report, written = _validate_then_export(reasoned, project, staging, asserted,
+                                                    progress)
+        except BaseException:
+            child.cancel()
+            raise
+        if not report.conforms:
+            return BuildResult(report=report, manifest=None, out_dir=out_dir)
+        manifest = _finish(reasoned, exporter, files | written, staging, out_dir)
+    return BuildResult(report=report, manifest=manifest, out_dir=out_dir)
+
+
+def _validate_then_export(loaded: LoadedDataset, project: Project, staging: Path,
+                          exports: tuple, progress: Step) -> tuple[ValidationReport, dict]:
+    report = validate(loaded, project, progress=progress)
+    if not report.conforms:
+        return report, {}
+    return report, _write_exports(Exporter(loaded), staging, exports, progress)
+
+
+def _reason_in_place(loaded: LoadedDataset, reasoner: Reasoner, progress: Step
+                     ) -> LoadedDataset:
+    """:func:`kg.pipeline.with_inferences` without its copy of the store, for a build that
+    owns ``loaded``: the inferred graph is written into the same store."""
+    if reasoner is not Reasoner.RULES:
+        return with_inferences(loaded, reasoner=reasoner, progress=progress)
+    progress(f"reason (OWL 2 RL, {reasoner.value})")
+    materialize(loaded.store, loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS),
+                INFERRED_GRAPH)
+    marker = SourceFile(path=Path("(reasoner)"), display_path="(OWL 2 RL reasoner)",
+                        graph=INFERRED_GRAPH, role=GraphRole.INFERRED, rdf_format=None)
+    files = tuple(f for f in loaded.files if f.role is not GraphRole.INFERRED) + (marker,)
+    return replace(loaded, files=files)
+
+
+def _write_exports(exporter: Exporter, staging: Path, exports: tuple, progress: Step) -> dict:
+    """Write ``exports`` into ``staging``; their entries of the manifest, by file name."""
+    files = {}
+    for name, rdf_format, roles in exports:
+        progress(f"export {name}")
+        data = exporter.export(rdf_format, roles)
+        (staging / name).write_bytes(data)
+        files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                       "graphs": [r.value for r in roles], "format": rdf_format.media_type}
+    return files
+
+
+@contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A new folder beside ``out_dir`` for the exports, removed unless it was swapped in."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _recover_abandoned(out_dir)
     staging = staging_folder(out_dir)
     try:
-        files = {}
-        for name, rdf_format, roles in EXPORTS:
-            progress(f"export {name}")
-            data = export(loaded, rdf_format, roles)
-            (staging / name).write_bytes(data)
-            files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                           "graphs": [r.value for r in roles], "format": rdf_format.media_type}
-        manifest = _manifest(loaded, files)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True)
-                                               + "\n", encoding="utf-8")
-        swap_into_place(staging, out_dir)
-    except BaseException:
+        yield staging
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+
+def _finish(loaded: LoadedDataset, exporter: Exporter, files: dict, staging: Path,
+            out_dir: Path) -> dict:
+    """Write the manifest into ``staging``, swap it into place and return the manifest."""
+    manifest = _manifest(loaded, exporter, files)
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True)
+                                           + "\n", encoding="utf-8")
+    swap_into_place(staging, out_dir.resolve())
     return manifest
 
 
-def _manifest(loaded: LoadedDataset, files: dict) -> dict:
+def _manifest(loaded: LoadedDataset, exporter: Exporter, files: dict) -> dict:
     graphs = {}
     for source in loaded.files:
-        count = sum(1 for _ in loaded.store.quads_for_pattern(
-            None, None, None, pyoxigraph.NamedNode(source.graph)))
         graphs[source.graph] = {"role": source.role.value, "source": source.display_path,
-                                "triples": count}
+                                "triples": exporter.triple_count(source.graph)}
     inputs = {f.display_path: hashlib.sha256(f.path.read_bytes()).hexdigest()
               for f in loaded.files if f.role is not GraphRole.INFERRED}
     return {"generator": f"kg {__version__}", "graphs": graphs, "files": files,

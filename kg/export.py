@@ -90,6 +90,10 @@ class Exporter:
         raise ExportError(f"exports are not written in {rdf_format.cli_name}; use one of: "
                           "turtle, jsonld, ntriples, trig, nquads")
 
+    def triple_count(self, graph: str) -> int:
+        """How many statements ``graph`` holds."""
+        return len(self._lines_of(graph))
+
     def _sorted_lines(self, graphs: list[str], rdf_format: RdfFormat) -> bytes:
         key = (rdf_format, tuple(graphs))
         if key not in self._line_exports:
