@@ -73,7 +73,7 @@ def write_atomically(loaded: LoadedDataset, out_dir: Path, *, progress: Step = _
     with _staging(out_dir) as staging:
         exporter = Exporter(loaded)
         files = _write_exports(exporter, staging, EXPORTS, progress)
-        return _finish(loaded, exporter, files, staging, out_dir)
+        return _finish(loaded, _graph_sizes(loaded, exporter), files, staging, out_dir)
 
 
 def _build_on_two_cores(loaded: LoadedDataset, project: Project, out_dir: Path,
@@ -89,6 +89,8 @@ def _build_on_two_cores(loaded: LoadedDataset, project: Project, out_dir: Path,
             reasoned = _reason_in_place(loaded, reasoner, progress)
             exporter = Exporter(reasoned)
             files = _write_exports(exporter, staging, others, progress)
+            sizes = _graph_sizes(reasoned, exporter)
+            del exporter  # its lines and exports: memory the child may need for its own
             progress("wait for validation")
             report, written = child.result()
         except ForkedFailure:
@@ -100,7 +102,7 @@ def _build_on_two_cores(loaded: LoadedDataset, project: Project, out_dir: Path,
             raise
         if not report.conforms:
             return BuildResult(report=report, manifest=None, out_dir=out_dir)
-        manifest = _finish(reasoned, exporter, files | written, staging, out_dir)
+        manifest = _finish(reasoned, sizes, files | written, staging, out_dir)
     return BuildResult(report=report, manifest=manifest, out_dir=out_dir)
 
 
@@ -152,21 +154,26 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _finish(loaded: LoadedDataset, exporter: Exporter, files: dict, staging: Path,
+def _graph_sizes(loaded: LoadedDataset, exporter: Exporter) -> dict[str, int]:
+    """The number of statements in each graph of ``loaded``."""
+    return {source.graph: exporter.triple_count(source.graph) for source in loaded.files}
+
+
+def _finish(loaded: LoadedDataset, sizes: dict[str, int], files: dict, staging: Path,
             out_dir: Path) -> dict:
     """Write the manifest into ``staging``, swap it into place and return the manifest."""
-    manifest = _manifest(loaded, exporter, files)
+    manifest = _manifest(loaded, sizes, files)
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True)
                                            + "\n", encoding="utf-8")
     swap_into_place(staging, out_dir.resolve())
     return manifest
 
 
-def _manifest(loaded: LoadedDataset, exporter: Exporter, files: dict) -> dict:
+def _manifest(loaded: LoadedDataset, sizes: dict[str, int], files: dict) -> dict:
     graphs = {}
     for source in loaded.files:
         graphs[source.graph] = {"role": source.role.value, "source": source.display_path,
-                                "triples": exporter.triple_count(source.graph)}
+                                "triples": sizes[source.graph]}
     inputs = {f.display_path: hashlib.sha256(f.path.read_bytes()).hexdigest()
               for f in loaded.files if f.role is not GraphRole.INFERRED}
     return {"generator": f"kg {__version__}", "graphs": graphs, "files": files,

@@ -8,6 +8,7 @@ data hold no blank nodes, so no blank-node relabelling is needed.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from importlib import resources
@@ -62,15 +63,15 @@ def export(loaded: LoadedDataset, rdf_format: RdfFormat,
 class Exporter:
     """Exports of one dataset that share their work, for a build that writes several.
 
-    Each graph is dumped by Oxigraph as N-Triples and its lines sorted once; the N-Triples and
-    N-Quads exports are merges of those lines (an N-Quads line is the N-Triples line with the
-    graph name before the final dot), Turtle and TriG are rewritten by Oxigraph from them, and
+    Each graph is dumped by Oxigraph as N-Triples; the N-Triples and N-Quads exports are the
+    sorted lines of their graphs (an N-Quads line is the N-Triples line with the graph name
+    before the final dot), and are kept: Turtle and TriG are rewritten by Oxigraph from them,
     JSON-LD is compacted from the N-Triples export. Nothing is written to the store.
     """
 
     def __init__(self, loaded: LoadedDataset) -> None:
         self.loaded = loaded
-        self._graph_lines: dict[str, list[bytes]] = {}
+        self._sizes: dict[str, int] = {}
         self._line_exports: dict[tuple, bytes] = {}
 
     def export(self, rdf_format: RdfFormat, roles: Iterable[GraphRole] = DEFAULT_ROLES) -> bytes:
@@ -82,8 +83,10 @@ class Exporter:
         if rdf_format in (RdfFormat.NTRIPLES, RdfFormat.NQUADS):
             return self._sorted_lines(graphs, rdf_format)
         if rdf_format is RdfFormat.JSONLD:
-            lines = self._sorted_lines(graphs, RdfFormat.NTRIPLES).decode("utf-8")
-            return document_from_ntriples(lines.split("\n"), load_context())
+            # Line by line from the N-Triples export, without a second copy of it as text.
+            text = io.TextIOWrapper(io.BytesIO(self._sorted_lines(graphs, RdfFormat.NTRIPLES)),
+                                    encoding="utf-8", newline="\n")
+            return document_from_ntriples((line.rstrip("\n") for line in text), load_context())
         if rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG):
             line_format = RdfFormat.NQUADS if rdf_format is RdfFormat.TRIG else RdfFormat.NTRIPLES
             return _pretty(self._sorted_lines(graphs, line_format), line_format, rdf_format)
@@ -92,36 +95,36 @@ class Exporter:
 
     def triple_count(self, graph: str) -> int:
         """How many statements ``graph`` holds."""
-        return len(self._lines_of(graph))
+        if graph not in self._sizes:
+            self._lines_of(graph)
+        return self._sizes[graph]
 
     def _sorted_lines(self, graphs: list[str], rdf_format: RdfFormat) -> bytes:
         key = (rdf_format, tuple(graphs))
         if key not in self._line_exports:
-            if rdf_format is RdfFormat.NQUADS:
-                # Quads are unique and the lines of each graph sorted: a merge of sorted runs.
-                lines = []
-                for name in graphs:
+            lines: list[bytes] = []
+            for name in graphs:
+                if rdf_format is RdfFormat.NQUADS:
                     suffix = f"<{name}> .".encode()
                     lines += [line[:-1] + suffix for line in self._lines_of(name)]
-                lines.sort()
-            elif len(graphs) == 1:
-                lines = self._lines_of(graphs[0])
-            else:
-                lines = sorted(set().union(*(self._lines_of(name) for name in graphs)))
+                else:
+                    lines += self._lines_of(name)
+            lines.sort()
+            if rdf_format is RdfFormat.NTRIPLES and len(graphs) > 1:
+                # The same triple in two graphs is one line; copies sit next to each other.
+                lines = [line for line, before in zip(lines, [b""] + lines) if line != before]
             body = b"\n".join(lines) + b"\n" if lines else b""
             self._line_exports[key] = f"# {GENERATED_NOTE}\n".encode() + body
         return self._line_exports[key]
 
     def _lines_of(self, graph: str) -> list[bytes]:
-        """The N-Triples lines of one graph, sorted."""
-        if graph not in self._graph_lines:
-            data = self.loaded.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
-                                          from_graph=pyoxigraph.NamedNode(graph))
-            lines = data.split(b"\n")
-            lines.pop()  # the text after the last newline is empty
-            lines.sort()
-            self._graph_lines[graph] = lines
-        return self._graph_lines[graph]
+        """The N-Triples lines of one graph, in Oxigraph's order."""
+        data = self.loaded.store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
+                                      from_graph=pyoxigraph.NamedNode(graph))
+        lines = data.split(b"\n")
+        lines.pop()  # the text after the last newline is empty
+        self._sizes[graph] = len(lines)
+        return lines
 
 
 def _pretty(lines: bytes, line_format: RdfFormat, rdf_format: RdfFormat) -> bytes:
