@@ -20,15 +20,16 @@ set them anyway.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph
-import rdflib
-from pyparsing import ParseException
 
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
 from kg.results import ResultTable, Term, TermKind
+
+if TYPE_CHECKING:  # rdflib loads with the first RdflibEngine: `kg query` starts quicker
+    import rdflib
 
 
 class Engine(Protocol):
@@ -97,6 +98,8 @@ class RdflibEngine:
         self.dataset = dataset
 
     def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
+        import rdflib
+        from pyparsing import ParseException
         init = {rdflib.Variable(k): _to_rdflib(v) for k, v in bindings.items()}
         try:
             result = self.dataset.query(query, initNs=dict(PREFIXES), initBindings=init)
@@ -134,6 +137,7 @@ def from_oxigraph_term(term) -> Term | None:
 
 
 def _to_rdflib(term: Term):
+    import rdflib
     if term.kind is TermKind.IRI:
         return rdflib.URIRef(term.value)
     if term.kind is TermKind.BLANK:
@@ -145,6 +149,7 @@ def _to_rdflib(term: Term):
 
 
 def _from_rdflib(term) -> Term | None:
+    import rdflib
     if term is None:
         return None
     if isinstance(term, rdflib.URIRef):

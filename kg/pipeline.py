@@ -12,20 +12,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import pyoxigraph
-import rdflib
 
 from kg.engines import OxigraphEngine
 from kg.loading import GraphRole, LoadedDataset, SourceFile, discover_files, load_files
 from kg.namespaces import INFERRED_GRAPH
 from kg.project import Project
-from kg.rdflib_bridge import add_graph_to_store, graph_from_store
-from kg.reasoning import infer
-from kg.materialize import materialize
-from kg.shacl_core import run_core, split_core_constraints
-from kg.shacl_sparql import run_compiled, split_sparql_constraints
 from kg.store import open_store
-from kg.validation import Finding, ValidationReport, load_shapes, run_checks, run_shacl
+
+if TYPE_CHECKING:  # rdflib and the validators load when used: `kg query` starts quicker
+    import rdflib
+
+    from kg.validation import Finding, ValidationReport
 
 Step = Callable[[str], None]
 
@@ -87,9 +87,12 @@ def with_inferences(loaded: LoadedDataset, *, reasoner: Reasoner = Reasoner.RULE
     store = pyoxigraph.Store()
     store.bulk_extend(q for q in loaded.store if q.graph_name != inferred_node)
     if reasoner is Reasoner.OWLRL:
+        from kg.rdflib_bridge import add_graph_to_store, graph_from_store
+        from kg.reasoning import infer
         add_graph_to_store(store, infer(graph_from_store(loaded.store, asserted_graphs)),
                            INFERRED_GRAPH)
     else:
+        from kg.materialize import materialize
         materialize(store, asserted_graphs, INFERRED_GRAPH)
     marker = SourceFile(path=Path("(reasoner)"), display_path="(OWL 2 RL reasoner)",
                         graph=INFERRED_GRAPH, role=GraphRole.INFERRED, rdf_format=None)
@@ -113,6 +116,8 @@ def validate(loaded: LoadedDataset, project: Project, *, validator: Validator = 
     only runs the shapes the compiler does not translate (none of the project's); with
     ``Validator.PYSHACL``, pySHACL runs every shape. Both give the same findings.
     """
+    from kg.rdflib_bridge import graph_from_store
+    from kg.validation import ValidationReport, load_shapes, run_checks, run_shacl
     asserted_graphs = loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS)
     asserted = _asserted_engine(loaded, asserted_graphs)
     shapes = load_shapes(project.shapes_dir)
@@ -129,6 +134,10 @@ def validate(loaded: LoadedDataset, project: Project, *, validator: Validator = 
 
 def _fast_shacl(loaded: LoadedDataset, asserted_graphs: list[str], asserted: OxigraphEngine,
                 shapes: rdflib.Graph, progress: Step) -> list[Finding]:
+    from kg.rdflib_bridge import graph_from_store
+    from kg.shacl_core import run_core, split_core_constraints
+    from kg.shacl_sparql import run_compiled, split_sparql_constraints
+    from kg.validation import run_shacl
     core_shapes, sparql_constraints = split_sparql_constraints(shapes)
     split = split_core_constraints(core_shapes)
     progress("validate (SHACL Core and SHACL-SPARQL, Oxigraph)")

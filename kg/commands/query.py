@@ -12,8 +12,6 @@ from kg.engines import OxigraphEngine, RdflibEngine
 from kg.errors import ParameterError, QueryError
 from kg.queries import find_query, load_catalog, run_named_query
 from kg.pipeline import load_project
-from kg.rdflib_bridge import dataset_from_store
-from kg.remote import RemoteEngine
 from kg.results import ResultFormat, ResultTable, render
 
 
@@ -86,11 +84,15 @@ def query_command(session, name_or_file: str, params: tuple[str, ...], result_fo
     named = find_query(name_or_file, load_catalog(project.queries_dir))
     given = parse_params(params)
     if endpoint:
+        from kg.remote import RemoteEngine  # requests loads only for remote endpoints
         runner = RemoteEngine(endpoint)
     else:
         loaded = load_project(project, store_path=store_path, progress=session.progress)
-        runner = (OxigraphEngine(loaded.store) if engine == "oxigraph"
-                  else RdflibEngine(dataset_from_store(loaded.store)))
+        if engine == "oxigraph":
+            runner = OxigraphEngine(loaded.store)
+        else:
+            from kg.rdflib_bridge import dataset_from_store
+            runner = RdflibEngine(dataset_from_store(loaded.store))
     session.progress(f"query {named.name}")
     try:
         table = run_named_query(named, given, runner)
