@@ -1,7 +1,7 @@
 """Checks rewritten for speed find exactly what they found before, value for value.
 
-``ill-typed-literal-violation`` tests one constant pattern per datatype and
-``date-bounds-out-of-order-violation`` lists its pairs of bounds (both fast at 1M triples);
+``ill-typed-literal-violation`` tests one constant pattern per datatype; the date checks list their
+properties or pairs of properties as VALUES (all fast at 1M triples);
 their fixtures hold every case, so a rewrite that drops or adds one shows here.
 """
 
@@ -51,3 +51,19 @@ def test_every_pair_of_bounds_is_compared_on_both_engines():
     assert len(found) == 12 and all("-after-" in name for name in found)
     assert sorted(r["focus"].rsplit("/", 1)[-1] for r in rows) == sorted(
         str(row.focus).rsplit("/", 1)[-1] for row in rdflib.Graph().parse(fixture).query(check))
+
+
+def test_every_date_property_is_checked_for_a_time_zone():
+    rows = _oxigraph_rows("date-with-time-zone-violation",
+                          FIXTURES / "date-with-time-zone-every-property.fail.ttl")
+    assert len(rows) == 15 * 4
+    assert all(row["focus"].endswith("-bad") for row in rows)
+    assert len({row["property"] for row in rows}) == 15
+
+
+def test_every_pair_of_start_and_end_is_compared():
+    rows = _oxigraph_rows("interval-ends-before-start-violation",
+                          FIXTURES / "interval-every-pair.fail.ttl")
+    found = sorted(row["focus"].rsplit("/", 1)[-1] for row in rows)
+    assert found == sorted(f"{s}-after-{e}" for s in ("startDate", "startEarliest")
+                           for e in ("endDate", "endLatest"))
