@@ -53,13 +53,15 @@ def build(project: Project, out_dir: Path, *, reasoner: Reasoner = Reasoner.RULE
           progress: Step = _quiet) -> BuildResult:
     """Build ``project`` into ``out_dir``; nothing is written unless the data conforms.
 
-    Where the system can fork (:mod:`kg.fork`), a child process validates the data and writes
-    the exports of the asserted graphs while this one reasons and writes the others, so that a
-    build uses two cores; the output is the same as with one step after the other.
+    With the rules reasoner, where the system can fork (:mod:`kg.fork`), a child process
+    validates the data and writes the exports of the asserted graphs while this one reasons and
+    writes the others, so that a build uses two cores; the output is the same as with one step
+    after the other. (The owlrl reference reasoner runs after validation, as it could take
+    minutes to reason about data that does not conform.)
     """
     loaded = load_project(project, progress=progress)
-    if fork_available():
-        return _build_on_two_cores(loaded, project, out_dir, reasoner, progress)
+    if reasoner is Reasoner.RULES and fork_available():
+        return _build_on_two_cores(loaded, project, out_dir, progress)
     report = validate(loaded, project, progress=progress)
     if not report.conforms:
         return BuildResult(report=report, manifest=None, out_dir=out_dir)
@@ -77,7 +79,7 @@ def write_atomically(loaded: LoadedDataset, out_dir: Path, *, progress: Step = _
 
 
 def _build_on_two_cores(loaded: LoadedDataset, project: Project, out_dir: Path,
-                        reasoner: Reasoner, progress: Step) -> BuildResult:
+                        progress: Step) -> BuildResult:
     """Validation and the exports of the asserted graphs in a forked child; reasoning (in the
     loaded store itself: the child has its own copy) and the other exports here."""
     asserted = tuple(e for e in EXPORTS if GraphRole.INFERRED not in e[2])
@@ -86,7 +88,7 @@ def _build_on_two_cores(loaded: LoadedDataset, project: Project, out_dir: Path,
         child = Forked(lambda: _validate_then_export(loaded, project, staging, asserted,
                                                      progress))
         try:
-            reasoned = _reason_in_place(loaded, reasoner, progress)
+            reasoned = _reason_in_place(loaded, progress)
             exporter = Exporter(reasoned)
             files = _write_exports(exporter, staging, others, progress)
             sizes = _graph_sizes(reasoned, exporter)
@@ -114,13 +116,10 @@ def _validate_then_export(loaded: LoadedDataset, project: Project, staging: Path
     return report, _write_exports(Exporter(loaded), staging, exports, progress)
 
 
-def _reason_in_place(loaded: LoadedDataset, reasoner: Reasoner, progress: Step
-                     ) -> LoadedDataset:
-    """:func:`kg.pipeline.with_inferences` without its copy of the store, for a build that
-    owns ``loaded``: the inferred graph is written into the same store."""
-    if reasoner is not Reasoner.RULES:
-        return with_inferences(loaded, reasoner=reasoner, progress=progress)
-    progress(f"reason (OWL 2 RL, {reasoner.value})")
+def _reason_in_place(loaded: LoadedDataset, progress: Step) -> LoadedDataset:
+    """:func:`kg.pipeline.with_inferences` with the rules, without its copy of the store, for a
+    build that owns ``loaded``: the inferred graph is written into the same store."""
+    progress(f"reason (OWL 2 RL, {Reasoner.RULES.value})")
     materialize(loaded.store, loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS),
                 INFERRED_GRAPH)
     marker = SourceFile(path=Path("(reasoner)"), display_path="(OWL 2 RL reasoner)",
