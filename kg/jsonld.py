@@ -158,6 +158,17 @@ class _Values(list):
     as it is, which saves a list per statement)."""
 
 
+def _put(node: dict[str, object], key: str, value: object) -> None:
+    """Add ``value`` to the values of ``key`` in ``node``."""
+    values = node.get(key)
+    if values is None:
+        node[key] = value
+    elif type(values) is _Values:
+        values.append(value)
+    else:
+        node[key] = _Values((values, value))
+
+
 class _Nodes:
     """The node objects of a document under construction, keyed by compacted ``@id``: each
     maps a key to its value, or to :class:`_Values` when it has several."""
@@ -183,13 +194,7 @@ class _Nodes:
         else:
             key, form = compactor.rule(predicate, kind, datatype, language)
             compacted = compactor._compacted(form, kind, value, datatype, language)
-        values = node.get(key)
-        if values is None:
-            node[key] = compacted
-        elif type(values) is _Values:
-            values.append(compacted)
-        else:
-            node[key] = _Values((values, compacted))
+        _put(node, key, compacted)
 
     def document(self) -> dict:
         graph = []
@@ -277,13 +282,7 @@ def _compact_lines(lines: Iterable[str], context: dict) -> bytes:
             item = compacted(form, kind, value[2:], datatype, language)
         else:
             item = compacted(form, kind, value, datatype, language)
-        values = node.get(key)
-        if values is None:
-            node[key] = item
-        elif type(values) is _Values:
-            values.append(item)
-        else:
-            node[key] = _Values((values, item))
+        _put(node, key, item)
     return (_dumps(nodes.document(), 0) + "\n").encode()
 
 
