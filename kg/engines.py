@@ -77,7 +77,16 @@ class OxigraphEngine:
         variables = tuple(v.value for v in solutions.variables)
         failure = None
         try:
-            rows = tuple(tuple(from_oxigraph_term(solution[v]) for v in variables)
+            # Terms repeat across rows (the actors, kinds, labels): each is converted once.
+            converted: dict = {None: None}
+
+            def convert(term):
+                found = converted.get(term, converted)
+                if found is converted:
+                    found = converted[term] = from_oxigraph_term(term)
+                return found
+
+            rows = tuple(tuple(convert(solution[v]) for v in variables)
                          for solution in solutions)
         except (OSError, RuntimeError) as error:
             failure = str(error)
