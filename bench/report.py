@@ -34,7 +34,12 @@ warm-up; "raw" is the same query text and bindings on `pyoxigraph.Store.query`, 
 layer. Reproduce with:
 
     .venv/bin/python bench/run.py --sizes 10k,100k,1m      # results: bench/results/
+    .venv/bin/python bench/run.py --sizes 10m --steps query-asof,query-timeline,build --timeout 1500
     .venv/bin/python bench/report.py                       # this page, from the results
+
+The as-of query's time grows with the number of channels it returns: the benchmark asks it
+about the most active state and the most active organization of the generated data (the
+worst case), which have 402 channels between them at 1M triples and about 3,600 at 10M.
 """
 
 
@@ -169,8 +174,12 @@ def targets(results: dict[int, dict]) -> list[str]:
                  show(cli), cli.get("status") == "ok" and cli["seconds"] <= 1))
     kg, naive = step(100_000, "validate/kg"), step(100_000, "validate/naive")
     ok = kg.get("status") == "ok" and naive.get("status") == "ok"
-    rows.append(("validation at 100k 20x faster than pySHACL, same findings",
-                 ratio(kg, naive) or show(kg),
+    measured = ratio(kg, naive) or show(kg)
+    if naive.get("status") == "timeout":
+        measured += (f" (pySHACL stopped at its {naive['limit_seconds']:.0f} s limit, so its "
+                     "findings are not compared here; parity tests compare them on fixtures "
+                     "and generated data)")
+    rows.append(("validation at 100k 20x faster than pySHACL, same findings", measured,
                  ok and naive["seconds"] / kg["seconds"] >= 20
                  and kg["shacl_digest"] == naive["shacl_digest"]))
     done = [s for s in sorted(results) if step(s, "reason/naive").get("status") == "ok"

@@ -108,14 +108,22 @@ def validate_naive(project, args):
 
 @step("reason/kg")
 def reason_kg(project, args):
+    """OWL 2 RL in the loaded store, as ``kg build`` does (and as owlrl expands its graph);
+    ``with_inferences``, which first copies the store to leave its input untouched, is timed
+    beside it."""
     import pyoxigraph
+    from kg.loading import GraphRole
+    from kg.materialize import materialize
     from kg.namespaces import INFERRED_GRAPH
     from kg.pipeline import with_inferences
     loaded, load_seconds = load(project)
-    reasoned, seconds = timed(with_inferences, loaded)
-    inferred = sum(1 for _ in reasoned.store.quads_for_pattern(
+    _, copying_seconds = timed(with_inferences, loaded)
+    asserted = loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS)
+    _, seconds = timed(materialize, loaded.store, asserted, INFERRED_GRAPH)
+    inferred = sum(1 for _ in loaded.store.quads_for_pattern(
         None, None, None, pyoxigraph.NamedNode(INFERRED_GRAPH)))
-    return {"seconds": seconds, "load_seconds": load_seconds, "inferred": inferred}
+    return {"seconds": seconds, "load_seconds": load_seconds, "inferred": inferred,
+            "with_copy_seconds": copying_seconds}
 
 
 @step("reason/naive")
