@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,6 +82,17 @@ def run_kg():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+def timed_urlopen(request: urllib.request.Request | str) -> tuple[int, bytes, float]:
+    """Status, body and seconds of one HTTP request; an error status is an answer too."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    return status, body, time.monotonic() - started
 
 
 def free_port() -> int:

@@ -12,6 +12,8 @@ import urllib.request
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
+from conftest import timed_urlopen
+
 from kg.server.runner import running_server
 from kg.server.settings import Settings
 
@@ -28,17 +30,10 @@ def server(project):
 
 
 def ask(url: str, query: str) -> tuple[int, bytes, float]:
-    started = time.monotonic()
     data = urllib.parse.urlencode({"query": query}).encode()
-    request = urllib.request.Request(url + "/sparql", data=data, headers={
+    return timed_urlopen(urllib.request.Request(url + "/sparql", data=data, headers={
         "Content-Type": "application/x-www-form-urlencoded",
-        "Accept": "application/sparql-results+json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, body = error.code, error.read()
-    return status, body, time.monotonic() - started
+        "Accept": "application/sparql-results+json"}))
 
 
 def test_runaway_cross_join_is_stopped_while_others_are_answered(server):

@@ -16,13 +16,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, free_port
+from conftest import copy_project, free_port, timed_urlopen
 
 from kg.server.runner import running_server
 from kg.server.settings import Settings
@@ -40,13 +39,7 @@ FAST = "/api/queries/alliance-dissolutions"
 
 
 def get(url: str) -> tuple[int, bytes, float]:
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, body = error.code, error.read()
-    return status, body, time.monotonic() - started
+    return timed_urlopen(url)
 
 
 def stat_fields(pid: int) -> list[str] | None:
