@@ -10,9 +10,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from SPARQLWrapper import JSON, SPARQLWrapper
-
 from conftest import timed_urlopen
+from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.server.runner import running_server
 from kg.server.settings import Settings

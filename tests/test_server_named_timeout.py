@@ -16,11 +16,9 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_project, free_port, timed_urlopen
 
 from kg.server.runner import running_server
