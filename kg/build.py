@@ -14,20 +14,17 @@ import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from kg import __version__
 from kg.export import DEFAULT_ROLES, Exporter
 from kg.fork import Forked, ForkedFailure, fork_available
 from kg.formats import RdfFormat
-from kg.loading import GraphRole, LoadedDataset, SourceFile
-from kg.materialize import materialize
-from kg.namespaces import INFERRED_GRAPH
+from kg.loading import GraphRole, LoadedDataset
 from kg.pipeline import Reasoner, Step, _quiet, load_project, validate, with_inferences
 from kg.project import Project
-from kg.swap import recover_abandoned as _recover_abandoned
-from kg.swap import staging_folder, swap_into_place
+from kg.swap import recover_abandoned, staging_folder, swap_into_place
 from kg.validation import ValidationReport
 
 EXPORTS = (
@@ -88,7 +85,7 @@ def _build_on_two_cores(loaded: LoadedDataset, project: Project, out_dir: Path,
         child = Forked(lambda: _validate_then_export(loaded, project, staging, asserted,
                                                      progress))
         try:
-            reasoned = _reason_in_place(loaded, progress)
+            reasoned = with_inferences(loaded, progress=progress, in_place=True)
             exporter = Exporter(reasoned)
             files = _write_exports(exporter, staging, others, progress)
             sizes = _graph_sizes(reasoned, exporter)
@@ -116,18 +113,6 @@ def _validate_then_export(loaded: LoadedDataset, project: Project, staging: Path
     return report, _write_exports(Exporter(loaded), staging, exports, progress)
 
 
-def _reason_in_place(loaded: LoadedDataset, progress: Step) -> LoadedDataset:
-    """:func:`kg.pipeline.with_inferences` with the rules, without its copy of the store, for a
-    build that owns ``loaded``: the inferred graph is written into the same store."""
-    progress(f"reason (OWL 2 RL, {Reasoner.RULES.value})")
-    materialize(loaded.store, loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS),
-                INFERRED_GRAPH)
-    marker = SourceFile(path=Path("(reasoner)"), display_path="(OWL 2 RL reasoner)",
-                        graph=INFERRED_GRAPH, role=GraphRole.INFERRED, rdf_format=None)
-    files = tuple(f for f in loaded.files if f.role is not GraphRole.INFERRED) + (marker,)
-    return replace(loaded, files=files)
-
-
 def _write_exports(exporter: Exporter, staging: Path, exports: tuple, progress: Step) -> dict:
     """Write ``exports`` into ``staging``; their entries of the manifest, by file name."""
     files = {}
@@ -145,7 +130,7 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     """A new folder beside ``out_dir`` for the exports, removed unless it was swapped in."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _recover_abandoned(out_dir)
+    recover_abandoned(out_dir)
     staging = staging_folder(out_dir)
     try:
         yield staging

@@ -76,16 +76,23 @@ class Reasoner(enum.Enum):
 
 
 def with_inferences(loaded: LoadedDataset, *, reasoner: Reasoner = Reasoner.RULES,
-                    progress: Step = _quiet) -> LoadedDataset:
+                    progress: Step = _quiet, in_place: bool = False) -> LoadedDataset:
     """A dataset whose inferred graph holds the OWL 2 RL entailments of the asserted graphs.
 
-    The asserted graphs are read, never written; a previous inferred graph is replaced.
+    The asserted graphs are read, never written; a previous inferred graph is replaced. By
+    default the result has a store of its own and ``loaded`` is left as it was; with
+    ``in_place`` (for a caller that owns ``loaded``, such as ``kg build``) the inferred graph is
+    written into ``loaded``'s store, which saves a copy of every quad.
     """
     progress(f"reason (OWL 2 RL, {reasoner.value})")
     asserted_graphs = loaded.graphs(GraphRole.ONTOLOGY, GraphRole.DATA, GraphRole.LINKS)
     inferred_node = pyoxigraph.NamedNode(INFERRED_GRAPH)
-    store = pyoxigraph.Store()
-    store.bulk_extend(q for q in loaded.store if q.graph_name != inferred_node)
+    if in_place:
+        store = loaded.store
+        store.clear_graph(inferred_node)
+    else:
+        store = pyoxigraph.Store()
+        store.bulk_extend(q for q in loaded.store if q.graph_name != inferred_node)
     if reasoner is Reasoner.OWLRL:
         from kg.rdflib_bridge import add_graph_to_store, graph_from_store
         from kg.reasoning import infer
