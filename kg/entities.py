@@ -55,18 +55,14 @@ def resolve_entity(text: str, engine: Engine) -> str:
     Raises:
         EntityResolutionError: if nothing matches, or several entities share the label.
     """
-    text = text.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
+    text = _unbracketed(text)
     match = _QID.match(text)
     if match:
         item = Term.iri(WD + match.group(1))
         return _single(text, engine.select(_BY_QID, {"item": item}).values("entity"))
-    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
-        return _known(text, text, engine)
-    expanded = expand_curie(text)
-    if expanded is not None and " " not in text:
-        return _known(text, expanded, engine)
+    written = _written_iri(text)
+    if written is not None:
+        return _known(text, written, engine)
     rows = engine.select(_BY_LABEL, {"text": Term.literal(text)})
     return _single(text, list(dict.fromkeys(rows.values("entity"))))
 
@@ -89,12 +85,11 @@ def resolve_typed_entity(text: str, class_iri: str, engine: Engine) -> tuple[str
     ...                      OxigraphEngine(store))
     ('https://w3id.org/diplo-kg/resource/org/nato', False)
     """
-    stripped = text.strip().removeprefix("<").removesuffix(">")
-    direct = (stripped if re.match(r"^[a-z][a-z0-9+.-]*://", stripped, re.IGNORECASE)
-              else expand_curie(stripped) if " " not in stripped else None)
-    if direct is not None and not _NOT_IN_IRI.search(direct) and is_instance_of(
-            direct, class_iri, engine):
-        return direct, True
+    unbracketed = _unbracketed(text)
+    written = None if _QID.match(unbracketed) else _written_iri(unbracketed)
+    if written is not None and not _NOT_IN_IRI.search(written) and is_instance_of(
+            written, class_iri, engine):
+        return written, True
     iri = resolve_entity(text, engine)
     return iri, is_instance_of(iri, class_iri, engine)
 
@@ -103,6 +98,19 @@ def is_instance_of(iri: str, class_iri: str, engine: Engine) -> bool:
     """Whether ``iri`` has ``class_iri`` among its types (following rdfs:subClassOf)."""
     bindings = {"entity": Term.iri(iri), "type": Term.iri(class_iri)}
     return bool(engine.select(_IS_A, bindings).rows)
+
+
+def _unbracketed(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
+
+
+def _written_iri(text: str) -> str | None:
+    """The IRI ``text`` spells out as a full IRI or a CURIE; ``None`` for anything else."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
+        return text
+    expanded = expand_curie(text)
+    return expanded if expanded is not None and " " not in text else None
 
 
 def _known(text: str, iri: str, engine: Engine) -> str:
