@@ -144,7 +144,6 @@ def bench_cli_query(project: Path, store: Path, limit: float, record) -> None:
                "--param", f"date={actors.date}", "--format", "csv"]
     record("cli-query/kg", run_timed_cli(command, limit))
     shutil.rmtree(store, ignore_errors=True)
-    store.with_name(store.name + ".kg.json").unlink(missing_ok=True)
     with_store = command + ["--store", str(store)]
     record("cli-query-fill/kg", run_timed_cli(with_store, limit))
     runs = [run_timed_cli(with_store, limit) for _ in range(5)]

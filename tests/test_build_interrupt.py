@@ -18,7 +18,8 @@ import pytest
 
 from conftest import copy_project
 
-from kg.build import _recover_abandoned, build
+from kg.build import build
+from kg.swap import recover_abandoned
 from kg.generate import write_ntriples
 from kg.project import Project
 
@@ -104,6 +105,6 @@ def test_a_kill_inside_the_swap_gets_the_previous_build_back(tmp_path):
     (retired / "build").mkdir(parents=True)
     (retired / "build" / "manifest.json").write_text("{}\n")
     (tmp_path / f".build-new-{dead.pid}-x2").mkdir()
-    _recover_abandoned(out)
+    recover_abandoned(out)
     assert (out / "manifest.json").read_text() == "{}\n"
     assert leftovers(out) == []
