@@ -184,8 +184,7 @@ def query_kg(project, args, name):
         solutions = loaded.store.query(query.text, prefixes=dict(PREFIXES),
                                        substitutions=substitutions,
                                        use_default_graph_as_union=True)
-        names = solutions.variables
-        return [tuple(s[v] for v in names) for s in solutions]
+        return [tuple(solution) for solution in solutions]
 
     rows = len(run_named_query(query, params, engine).rows)
     raw_rows = len(raw())
