@@ -48,9 +48,22 @@ class OxigraphEngine:
 
     name = "oxigraph"
 
+    #: How many converted terms an engine keeps between queries.
+    TERM_CACHE_SIZE = 65_536
+
     def __init__(self, store: pyoxigraph.Store, *, graphs: list[str] | None = None) -> None:
         self.store = store
         self.graphs = graphs
+        # Terms repeat across rows and queries (actors, kinds, labels): each is converted once.
+        self._terms: dict = {None: None}
+
+    def _convert(self, term) -> Term | None:
+        found = self._terms.get(term, _MISSING)
+        if found is _MISSING:
+            if len(self._terms) > self.TERM_CACHE_SIZE:
+                self._terms = {None: None}
+            found = self._terms[term] = from_oxigraph_term(term)
+        return found
 
     def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
         try:
@@ -77,17 +90,9 @@ class OxigraphEngine:
         variables = tuple(v.value for v in solutions.variables)
         failure = None
         try:
-            # Terms repeat across rows (the actors, kinds, labels): each is converted once.
-            converted: dict = {None: None}
-
-            def convert(term):
-                found = converted.get(term, converted)
-                if found is converted:
-                    found = converted[term] = from_oxigraph_term(term)
-                return found
-
             # A solution iterates over its values in the order of the variables, which is
             # several times quicker than looking each one up by name.
+            convert = self._convert
             rows = tuple(tuple(convert(term) for term in solution) for solution in solutions)
         except (OSError, RuntimeError) as error:
             failure = str(error)
@@ -97,6 +102,49 @@ class OxigraphEngine:
             del solutions
             raise QueryError(f"the query failed while running: {failure}")
         return ResultTable(variables, rows)
+
+
+    def has_type(self, iri: str, class_iri: str) -> bool:
+        """Whether ``iri`` has ``class_iri`` among its types, following ``rdfs:subClassOf``.
+
+        The answer of ``ASK { ?iri rdf:type/rdfs:subClassOf* ?class }``, read from the store's
+        indexes without parsing a query (a named query checks each entity parameter this way).
+
+        >>> store = pyoxigraph.Store()
+        >>> rdf, rdfs = PREFIXES["rdf"], PREFIXES["rdfs"]
+        >>> node = pyoxigraph.NamedNode
+        >>> store.add(pyoxigraph.Quad(node("http://e/x"), node(rdf + "type"), node("http://e/A")))
+        >>> store.add(pyoxigraph.Quad(node("http://e/A"), node(rdfs + "subClassOf"),
+        ...                           node("http://e/B")))
+        >>> engine = OxigraphEngine(store)
+        >>> engine.has_type("http://e/x", "http://e/B"), engine.has_type("http://e/x", "http://e/C")
+        (True, False)
+        """
+        try:
+            entity, target = pyoxigraph.NamedNode(iri), pyoxigraph.NamedNode(class_iri)
+        except ValueError as error:
+            raise QueryError(f"cannot bind a parameter: {error}") from None
+        seen: set = set()
+        frontier = self._objects(entity, _RDF_TYPE)
+        while frontier:
+            current = frontier.pop()
+            if current == target:
+                return True
+            if current not in seen:
+                seen.add(current)
+                frontier.extend(self._objects(current, _SUBCLASS_OF))
+        return False
+
+    def _objects(self, subject, predicate) -> list:
+        if self.graphs is None:
+            return [q.object for q in self.store.quads_for_pattern(subject, predicate, None)]
+        return [q.object for g in self.graphs for q in self.store.quads_for_pattern(
+            subject, predicate, None, pyoxigraph.NamedNode(g))]
+
+
+_MISSING = object()
+_RDF_TYPE = pyoxigraph.NamedNode(PREFIXES["rdf"] + "type")
+_SUBCLASS_OF = pyoxigraph.NamedNode(PREFIXES["rdfs"] + "subClassOf")
 
 
 class RdflibEngine:

@@ -96,6 +96,9 @@ def resolve_typed_entity(text: str, class_iri: str, engine: Engine) -> tuple[str
 
 def is_instance_of(iri: str, class_iri: str, engine: Engine) -> bool:
     """Whether ``iri`` has ``class_iri`` among its types (following rdfs:subClassOf)."""
+    read_indexes = getattr(engine, "has_type", None)  # Oxigraph: no query to parse
+    if read_indexes is not None:
+        return read_indexes(iri, class_iri)
     bindings = {"entity": Term.iri(iri), "type": Term.iri(class_iri)}
     return bool(engine.select(_IS_A, bindings).rows)
 

@@ -230,6 +230,8 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
 def _sorted_items(term: Term | None) -> Term | None:
     if term is None or not term.value:
         return None
+    if ", " not in term.value and "; " not in term.value:
+        return term  # a single item
     separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
     items = sorted({item for item in term.value.split(separator) if item}, key=_natural)
     if not items:
