@@ -41,13 +41,15 @@ The as-of query's time grows with the number of channels it returns: the benchma
 about the most active state and the most active organization of the generated data (the
 worst case), which have 402 channels between them at 1M triples and about 3,600 at 10M.
 Where its time goes at 1M (measured on this machine, `channels-as-of` as written now): about
-13 ms to parse and plan the query, whatever the data (Oxigraph's planner takes time that grows
-faster than the square of the number of chained single-pattern OPTIONALs; the same query on an
-empty store takes 13 ms), about 22 ms to find the channels (the 1,301 channels of the state
-and the memberships of the organization's members), and about 5 µs for each of the ~27
+5 ms to parse and plan the query whatever the data (Oxigraph's planning time grows faster than
+the square of the number of chained single-pattern OPTIONALs: the query as first written spent
+13 ms there), about 15 ms to find the channels (the state's 1,301 channels, checked for the
+organization and joined with its members on the date), and about 5 µs for each of the ~20
 single-triple lookups made for each channel found (bounds, kind, labels, ending action,
-citations). Fewer lookups per channel, not more tuning of the query text, would be needed to
-reach 50 ms; pyoxigraph 0.5 offers no prepared queries that would save the planning time.
+citations); the kg layer adds 3-5 ms (entity checks, term conversion, sorted set cells).
+Reaching 50 ms would need fewer lookups per channel (a per-channel summary computed at load
+time), not more tuning of the query text; pyoxigraph 0.5 has no prepared queries that would
+save the planning time.
 """
 
 
