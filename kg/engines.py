@@ -103,7 +103,6 @@ class OxigraphEngine:
             raise QueryError(f"the query failed while running: {failure}")
         return ResultTable(variables, rows)
 
-
     def has_type(self, iri: str, class_iri: str) -> bool:
         """Whether ``iri`` has ``class_iri`` among its types, following ``rdfs:subClassOf``.
 
