@@ -170,11 +170,19 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
     >>> print(inline_parameters("SELECT ?x WHERE { { SELECT ?d ?x WHERE { ?x dk:on ?d } } }",
     ...                         {"d": '"2021-11-02"^^xsd:date'}))
     SELECT ?x WHERE { { SELECT ?x WHERE { ?x dk:on "2021-11-02"^^xsd:date } } }
+
+    A sub-query that projects nothing else keeps the parameter as ``(term AS ?name)``:
+
+    >>> print(inline_parameters("SELECT ?x WHERE { { SELECT ?d WHERE { ?x dk:on ?d } LIMIT 1 } }",
+    ...                         {"d": "<http://e/d>"}))
+    SELECT ?x WHERE { { SELECT (<http://e/d> AS ?d) WHERE { ?x dk:on <http://e/d> } LIMIT 1 } }
     """
     items = tokens(text)
     clause = "prologue"
     depth = 0
     sub_projection: int | None = None  # depth of a sub-query's SELECT list being read
+    sub_dropped: tuple[int, str] | None = None  # the first parameter it dropped: piece, text
+    sub_kept = False  # whether it projects anything else
     pieces: list[str] = []
     position = 0
     for token in items:
@@ -183,9 +191,15 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
                                     "LIMIT", "OFFSET"):
             clause = upper
         if upper == "SELECT" and depth > 0:
-            sub_projection = depth
+            sub_projection, sub_dropped, sub_kept = depth, None, False
         elif sub_projection is not None and (upper == "WHERE" or token.text == "{"):
+            if sub_dropped is not None and not sub_kept:
+                index, kept = sub_dropped
+                pieces[index] += kept + " "
             sub_projection = None
+        elif sub_projection is not None and depth == sub_projection and (
+                token.kind == "var" and token.text[1:] not in terms or token.text in ("(", "*")):
+            sub_kept = True
         if token.text in ("(", "{", "["):
             depth += 1
         elif token.text in (")", "}", "]"):
@@ -193,6 +207,8 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
         if token.kind == "var" and token.text[1:] in terms:
             name, term = token.text[1:], terms[token.text[1:]]
             replacement = term
+            if depth == sub_projection and sub_dropped is None:
+                sub_dropped = (len(pieces), f"({term} AS ?{name})")
             if (depth == 0 and clause == "SELECT") or depth == sub_projection:
                 replacement = ""
             elif depth == 0 and clause == "GROUP":
