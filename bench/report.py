@@ -195,9 +195,11 @@ def targets(results: dict[int, dict]) -> list[str]:
     done = [s for s in sorted(results) if step(s, "reason/naive").get("status") == "ok"
             and step(s, "reason/kg").get("status") == "ok"]
     if done:
-        kg, naive = step(done[-1], "reason/kg"), step(done[-1], "reason/naive")
-        rows.append((f"reasoning 50x faster than owlrl (at {results[done[-1]]['label']})",
-                     ratio(kg, naive), naive["seconds"] / kg["seconds"] >= 50))
+        pairs = [(results[s]["label"], step(s, "reason/kg"), step(s, "reason/naive"))
+                 for s in done]
+        rows.append(("reasoning 50x faster than owlrl (every size where owlrl finished)",
+                     ", ".join(f"{ratio(kg, naive)} at {label}" for label, kg, naive in pairs),
+                     all(naive["seconds"] / kg["seconds"] >= 50 for _, kg, naive in pairs)))
     else:
         rows.append(("reasoning 50x faster than owlrl", "no size where both finished", False))
     worst = [step(s, f"{q}/kg").get("kg_overhead") for s in results
