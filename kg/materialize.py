@@ -1,14 +1,15 @@
 """OWL 2 RL materialization in a few SPARQL updates, run inside Oxigraph (the fast reasoner).
 
 The schema (sub-classes, sub-properties, domains, ranges, inverse and symmetric properties,
-equivalences) is small: it is read once and closed in Python. Every property is then given a
-closed *template*, the triples one of its statements entails (super-properties, inverses and
-symmetric copies, with the domain and range types of each, super-classes included), and every
-class the list of its super-classes. One ``INSERT ... WHERE`` per property and per class writes
-the entailments into the inferred graph without a round trip through Python, and two
-``DELETE``s drop what is asserted already and what is trivial. No fixpoint loop is needed
-because the templates are closed. Schemas with transitive properties or ``owl:sameAs`` fall back
-to :func:`kg.rules.entailments`. A parity test compares the result with owlrl's.
+equivalences) is small: it is read once and closed in Python, then read backwards
+(:func:`entailment_sources`): for every property, the statements that entail one of its
+statements (sub-properties, inverses, symmetric copies); for every class, the properties whose
+domain or range it is and its sub-classes. One ``INSERT ... WHERE`` per property and per class
+then writes the entailments into the inferred graph without a round trip through Python: each
+typing once (``SELECT DISTINCT``), never one already asserted (``MINUS``) and never a trivial one
+(see :func:`kg.reasoning.is_informative`), so nothing has to be deleted afterwards. No fixpoint
+loop is needed because the schema is closed. Schemas with transitive properties or ``owl:sameAs``
+fall back to :func:`kg.rules.entailments`. Parity tests compare the result with owlrl's.
 
 >>> import pyoxigraph as ox
 >>> EX, RDFS = "http://example.org/", "http://www.w3.org/2000/01/rdf-schema#"
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph
 
+from kg.reasoning import is_informative
 from kg.rules import entailments
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -41,6 +43,9 @@ _BUILTIN = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", RDFS, OWL,
 _SCHEMA_PREDICATES = (RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain",
                       RDFS + "range", OWL + "equivalentClass", OWL + "equivalentProperty",
                       OWL + "inverseOf", OWL + "sameAs")
+_BUILTIN_PREFIX = "http://www.w3.org/"
+assert all(ns.startswith(_BUILTIN_PREFIX) for ns in _BUILTIN)
+_AXIOM_PREDICATES = _SCHEMA_PREDICATES[:6]
 
 
 @dataclass
@@ -67,16 +72,14 @@ def materialize(store: pyoxigraph.Store, asserted: list[str], inferred: str) -> 
     schema = read_schema(store, asserted)
     if schema.needs_fixpoint:
         return _by_fixpoint(store, asserted, target)
-    scope = "FILTER(?g IN (" + ", ".join(f"<{g}>" for g in asserted) + "))"
-    _insert_schema(store, schema, target)
-    for prop, template in sorted(_property_templates(store, schema, asserted).items()):
-        store.update(f"INSERT {{ GRAPH <{inferred}> {{ {template} }} }} "
-                     f"WHERE {{ GRAPH ?g {{ ?x <{prop}> ?y }} {scope} }}")
-    for cls, supers in sorted(schema.super_classes.items()):
-        types = " ".join(f"?x a <{s}> ." for s in sorted(supers))
-        store.update(f"INSERT {{ GRAPH <{inferred}> {{ {types} }} }} "
-                     f"WHERE {{ GRAPH ?g {{ ?x a <{cls}> }} {scope} }}")
-    _drop_asserted_and_trivial(store, inferred, scope)
+    _insert_schema(store, schema, asserted, target)
+    sources = entailment_sources(schema)
+    for prop, from_props in sorted(sources.properties.items()):
+        store.update(_property_update(prop, sorted(from_props), asserted, inferred))
+    for cls in sorted(set(sources.types_from_properties) | set(sources.types_from_classes)):
+        store.update(_type_update(cls, sorted(sources.types_from_properties.get(cls, ())),
+                                  sorted(sources.types_from_classes.get(cls, ())),
+                                  asserted, inferred))
     count = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{inferred}> {{ ?s ?p ?o }} }}")
     return int(next(count)["n"].value)
 
@@ -141,8 +144,59 @@ def _close(graph: dict[str, set[str]]) -> None:
             graph[node].discard(node)
 
 
-def _template(schema: Schema, prop: str) -> str:
-    """The triples that ``?x prop ?y`` entails, as an INSERT template."""
+@dataclass
+class Sources:
+    """What entails each kind of triple, the schema read backwards.
+
+    ``properties[q]`` holds ``(p, True)`` when ``?x p ?y`` entails ``?x q ?y`` and ``(p, False)``
+    when it entails ``?y q ?x``; ``types_from_properties[c]`` holds ``(p, True)`` when ``?x p ?y``
+    entails ``?x a c`` (a domain) and ``(p, False)`` when it entails ``?y a c`` (a range);
+    ``types_from_classes[c]`` the classes whose instances are instances of ``c``. Built-in
+    classes (``owl:Thing``, ``rdfs:Resource``, XSD datatypes) are left out: typings with them
+    say nothing.
+    """
+
+    properties: dict[str, set[tuple[str, bool]]] = field(default_factory=lambda: defaultdict(set))
+    types_from_properties: dict[str, set[tuple[str, bool]]] = field(
+        default_factory=lambda: defaultdict(set))
+    types_from_classes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def entailment_sources(schema: Schema) -> Sources:
+    """Read the closed schema backwards: for every entailed triple kind, what entails it.
+
+    >>> schema = Schema()
+    >>> schema.super_properties["http://x/cites"].add("http://x/source")
+    >>> schema.domains["http://x/cites"].add("http://x/Work")
+    >>> schema.super_classes["http://x/Work"].add("http://www.w3.org/2002/07/owl#Thing")
+    >>> sources = entailment_sources(schema)
+    >>> dict(sources.properties), dict(sources.types_from_properties)
+    ({'http://x/source': {('http://x/cites', True)}}, {'http://x/Work': {('http://x/cites', True)}})
+    >>> dict(sources.types_from_classes)
+    {}
+    """
+    sources = Sources()
+    known = (set(schema.super_properties) | set(schema.inverses) | schema.symmetric
+             | set(schema.domains) | set(schema.ranges))
+    for prop in known:
+        for name, forward in _implied_properties(schema, prop):
+            if (name, forward) != (prop, True):
+                sources.properties[name].add((prop, forward))
+            for cls in schema.domains.get(name, ()):
+                sources.types_from_properties[cls].add((prop, forward))
+            for cls in schema.ranges.get(name, ()):
+                sources.types_from_properties[cls].add((prop, not forward))
+    for cls, supers in schema.super_classes.items():
+        for sup in supers:
+            sources.types_from_classes[sup].add(cls)
+    for table in (sources.types_from_properties, sources.types_from_classes):
+        for cls in [c for c in table if c.startswith(_BUILTIN)]:
+            del table[cls]
+    return sources
+
+
+def _implied_properties(schema: Schema, prop: str) -> set[tuple[str, bool]]:
+    """``(q, forward)`` for every ``q`` that ``?x prop ?y`` entails, forwards or backwards."""
     seen, todo = set(), [(prop, True)]
     while todo:
         current = todo.pop()
@@ -154,47 +208,76 @@ def _template(schema: Schema, prop: str) -> str:
         todo += [(inv, not forward) for inv in schema.inverses.get(name, ())]
         if name in schema.symmetric:
             todo.append((name, not forward))
-    lines = set()
-    for name, forward in seen:
-        subject, obj = ("?x", "?y") if forward else ("?y", "?x")
-        if (name, forward) != (prop, True):
-            lines.add(f"{subject} <{name}> {obj} .")
-        lines |= {f"{subject} a <{c}> ." for c in schema.domains.get(name, ())}
-        lines |= {f"{obj} a <{c}> ." for c in schema.ranges.get(name, ())}
-    return " ".join(sorted(lines))
+    return seen
 
 
-def _property_templates(store: pyoxigraph.Store, schema: Schema,
-                        asserted: list[str]) -> dict[str, str]:
-    values = " ".join(f"<{g}>" for g in asserted)
-    used = {row["p"].value for row in store.query(
-        f"SELECT DISTINCT ?p WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")}
-    templates = {prop: _template(schema, prop) for prop in used if prop != RDF_TYPE}
-    return {prop: text for prop, text in templates.items() if text}
+def _graphs(asserted: list[str]) -> str:
+    return " ".join(f"<{g}>" for g in asserted)
 
 
-def _insert_schema(store: pyoxigraph.Store, schema: Schema, target) -> None:
+def _is_plain_node(var: str) -> str:
+    """A SPARQL test: ``var`` is an IRI outside the RDF, RDFS, OWL and XSD vocabularies.
+
+    The common prefix of those vocabularies is tested first: most IRIs fail it, and skip the
+    four tests after it.
+    """
+    builtin = " || ".join(f"STRSTARTS(STR({var}), '{ns}')" for ns in _BUILTIN)
+    return (f"isIRI({var}) && (!STRSTARTS(STR({var}), '{_BUILTIN_PREFIX}') || !({builtin}))")
+
+
+def _property_update(prop: str, from_props: list[tuple[str, bool]], asserted: list[str],
+                     inferred: str) -> str:
+    """An update writing every ``?s prop ?o`` entailed by ``from_props`` and not asserted."""
+    union = " UNION ".join(f"{{ GRAPH ?g {{ {'?s' if forward else '?o'} <{source}> "
+                           f"{'?o' if forward else '?s'} }} }}" for source, forward in from_props)
+    extra = ""  # the other cases of kg.reasoning.is_informative
+    if prop in _AXIOM_PREDICATES:
+        extra = f" && ?s != ?o && ?o != <{OWL}Thing>"
+    elif prop == OWL + "sameAs":
+        extra = " && ?s != ?o"
+    elif prop == RDF_TYPE:
+        extra = " && !isBlank(?o) && !(" + " || ".join(
+            f"STRSTARTS(STR(?o), '{ns}')" for ns in _BUILTIN) + ")"
+    return (f"INSERT {{ GRAPH <{inferred}> {{ ?s <{prop}> ?o }} }} WHERE {{ "
+            f"VALUES ?g {{ {_graphs(asserted)} }} {union} "
+            f"FILTER({_is_plain_node('?s')} && !isBlank(?o){extra}) "
+            f"MINUS {{ VALUES ?h {{ {_graphs(asserted)} }} GRAPH ?h {{ ?s <{prop}> ?o }} }} }}")
+
+
+def _type_update(cls: str, from_props: list[tuple[str, bool]], from_classes: list[str],
+                 asserted: list[str], inferred: str) -> str:
+    """An update typing with ``cls`` every node the sources entail, once, unless asserted."""
+    branches = [f"{{ GRAPH ?g {{ ?s <{source}> ?other }} }}" if forward
+                else f"{{ GRAPH ?g {{ ?other <{source}> ?s }} }}" for source, forward in from_props]
+    branches += [f"{{ GRAPH ?g {{ ?s a <{sub}> }} }}" for sub in from_classes]
+    return (f"INSERT {{ GRAPH <{inferred}> {{ ?s a <{cls}> }} }} WHERE {{ "
+            f"{{ SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {_graphs(asserted)} }} "
+            f"{' UNION '.join(branches)} }} }} FILTER({_is_plain_node('?s')}) "
+            f"MINUS {{ VALUES ?h {{ {_graphs(asserted)} }} GRAPH ?h {{ ?s a <{cls}> }} }} }}")
+
+
+def _insert_schema(store: pyoxigraph.Store, schema: Schema, asserted: list[str],
+                   target) -> None:
     triples = [(c, RDFS + "subClassOf", s) for c, sups in schema.super_classes.items()
                for s in sups]
     triples += [(p, RDFS + "subPropertyOf", s) for p, sups in schema.super_properties.items()
                 for s in sups]
     triples += [(p, RDFS + "domain", c) for p, cs in schema.domains.items() for c in cs]
     triples += [(p, RDFS + "range", c) for p, cs in schema.ranges.items() for c in cs]
-    store.extend(pyoxigraph.Quad(pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p),
-                                 pyoxigraph.NamedNode(o), target) for s, p, o in triples)
-
-
-def _drop_asserted_and_trivial(store: pyoxigraph.Store, inferred: str, scope: str) -> None:
-    store.update(f"DELETE {{ GRAPH <{inferred}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{inferred}> "
-                 f"{{ ?s ?p ?o }} GRAPH ?g {{ ?s ?p ?o }} {scope} }}")
-    builtin = " || ".join(f"STRSTARTS(STR(?s), '{ns}')" for ns in _BUILTIN)
-    builtin_type = " || ".join(f"STRSTARTS(STR(?o), '{ns}')" for ns in _BUILTIN)
-    schema_props = ", ".join(f"<{RDFS}{p}>" for p in ("subClassOf", "subPropertyOf", "domain",
-                                                       "range"))
-    store.update(f"DELETE {{ GRAPH <{inferred}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{inferred}> "
-                 f"{{ ?s ?p ?o }} FILTER(isBlank(?s) || isBlank(?o) || {builtin} "
-                 f"|| (?p = <{RDF_TYPE}> && ({builtin_type})) "
-                 f"|| (?p IN ({schema_props}) && (?s = ?o || ?o = <{OWL}Thing>))) }}")
+    # scm-eqc2, scm-eqp2: each of two classes (properties) below the other are equivalent.
+    for table, equivalent in ((schema.super_classes, OWL + "equivalentClass"),
+                              (schema.super_properties, OWL + "equivalentProperty")):
+        triples += [(a, equivalent, b) for a, sups in table.items() for b in sups
+                    if a in table.get(b, ())]
+    graphs = [pyoxigraph.NamedNode(g) for g in asserted]
+    quads = []
+    for s, p, o in triples:
+        if not is_informative(s, p, o, subject_is_node=True, object_is_blank=False):
+            continue
+        triple = (pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), pyoxigraph.NamedNode(o))
+        if not any(pyoxigraph.Quad(*triple, g) in store for g in graphs):
+            quads.append(pyoxigraph.Quad(*triple, target))
+    store.extend(quads)
 
 
 def _by_fixpoint(store: pyoxigraph.Store, asserted: list[str], target) -> int:
