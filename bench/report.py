@@ -37,19 +37,26 @@ layer. Reproduce with:
     .venv/bin/python bench/run.py --sizes 10m --steps query-asof,query-timeline,build --timeout 1500
     .venv/bin/python bench/report.py                       # this page, from the results
 
-The as-of query's time grows with the number of channels it returns: the benchmark asks it
-about the most active state and the most active organization of the generated data (the
-worst case), which have 402 channels between them at 1M triples and about 3,600 at 10M.
-Where its time goes at 1M (measured on this machine, `channels-as-of` as written now): about
-5 ms to parse and plan the query whatever the data (Oxigraph's planning time grows faster than
-the square of the number of chained single-pattern OPTIONALs: the query as first written spent
-13 ms there), about 15 ms to find the channels (the state's 1,301 channels, checked for the
-organization and joined with its members on the date), and about 5 µs for each of the ~20
+The first command runs owlrl at 1M too (about 8 minutes); pySHACL runs up to 100k, where the
+validation target is set. The as-of query's time grows with the number of channels it
+returns: the benchmark asks it about the most active state and the most active organization
+of the generated data (the worst case), which have 402 channels between them at 1M triples and
+about 3,600 at 10M. Where its time goes at 1M (measured on this machine, `channels-as-of` as
+written now): about 5 ms to parse and plan the query whatever the data (Oxigraph's planning
+time grows faster than the square of the number of chained single-pattern OPTIONALs: the query
+as first written spent 13 ms there), 10-20 ms to find the channels (the state's 1,301
+channels, checked for the organization and joined with its members on the date), then the ~22
 single-triple lookups made for each channel found (bounds, kind, labels, ending action,
-citations); the kg layer adds 3-5 ms (entity checks, term conversion, sorted set cells).
-Reaching 50 ms would need fewer lookups per channel (a per-channel summary computed at load
-time), not more tuning of the query text; pyoxigraph 0.5 has no prepared queries that would
-save the planning time.
+citations). A lookup on a subject not touched yet costs about 3 µs, one more on the same
+subject about 0.5 µs (measured on 400 channels given as VALUES: the memory of the indexes, not
+the query text, sets the cost), and each channel touches about 7 subjects (itself, its ending
+action, what that answered, the paragraphs cited, the member it goes through). The kg layer
+adds 1-3 ms (entity checks, term conversion, sorted set cells). Timings on this virtual
+machine vary by 10-20% from one run to the next (other tenants); the 1M median has been
+measured between 46 and 60 ms with the same query. At 10M, 3,582 channels at about 0.13 ms
+each keep the query above 200 ms: reaching it would need fewer lookups per channel (a
+per-channel summary computed at load time and read by the query), which would change what the
+named query reads; pyoxigraph 0.5 has no prepared queries that would save the planning time.
 """
 
 
