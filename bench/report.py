@@ -37,8 +37,9 @@ layer. Reproduce with:
     .venv/bin/python bench/run.py --sizes 10m --steps query-asof,query-timeline,build --timeout 1500
     .venv/bin/python bench/report.py                       # this page, from the results
 
-The first command runs owlrl at 1M too (about 8 minutes); pySHACL runs up to 100k, where the
-validation target is set. The as-of query's time grows with the number of channels it
+The first command takes about 40 minutes: it runs owlrl at 1M too (about 8 minutes) and
+pySHACL up to 100k (about 19 minutes there), where the validation target is set; pySHACL at 1M
+would need hours. The as-of query's time grows with the number of channels it
 returns: the benchmark asks it about the most active state and the most active organization
 of the generated data (the worst case), which have 402 channels between them at 1M triples and
 about 3,600 at 10M. Where its time goes at 1M (measured on this machine, `channels-as-of` as
@@ -237,7 +238,8 @@ def write_summary(results_dir: Path, summary: Path) -> None:
     lines = [INTRO, "## Machine and versions", "",
              f"{m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB memory, {m['os']}; "
              f"Python {m['python']}; " + ", ".join(f"{k} {v[k]}" for k in sorted(v)
-                                                   if k != "commit") + ".", ""]
+                                                   if k != "commit") + "; "
+             f"GLIBC_TUNABLES {m.get('glibc_tunables') or 'not set'} (see kg/launch.py).", ""]
     lines += targets(newest)
     for size in sorted(newest):
         lines += size_section(newest[size])
