@@ -43,21 +43,24 @@ would need hours. The as-of query's time grows with the number of channels it
 returns: the benchmark asks it about the most active state and the most active organization
 of the generated data (the worst case), which have 402 channels between them at 1M triples and
 about 3,600 at 10M. Where its time goes at 1M (measured on this machine, `channels-as-of` as
-written now): about 5 ms to parse and plan the query whatever the data (Oxigraph's planning
-time grows faster than the square of the number of chained single-pattern OPTIONALs: the query
-as first written spent 13 ms there), 10-20 ms to find the channels (the state's 1,301
-channels, checked for the organization and joined with its members on the date), then the ~22
-single-triple lookups made for each channel found (bounds, kind, labels, ending action,
-citations). A lookup on a subject not touched yet costs about 3 µs, one more on the same
-subject about 0.5 µs (measured on 400 channels given as VALUES: the memory of the indexes, not
-the query text, sets the cost), and each channel touches about 7 subjects (itself, its ending
-action, what that answered, the paragraphs cited, the member it goes through). The kg layer
-adds 1-3 ms (entity checks, term conversion, sorted set cells). Timings on this virtual
-machine vary by 10-20% from one run to the next (other tenants); the 1M median has been
-measured between 46 and 60 ms with the same query. At 10M, 3,582 channels at about 0.13 ms
-each keep the query above 200 ms: reaching it would need fewer lookups per channel (a
-per-channel summary computed at load time and read by the query), which would change what the
-named query reads; pyoxigraph 0.5 has no prepared queries that would save the planning time.
+written now, default allocator): about 5 ms to parse and plan the query whatever the data
+(Oxigraph's planning time grows faster than the square of the number of chained single-pattern
+OPTIONALs: the query as first written spent 13 ms there), about 15 ms to find the channels
+(the state's 1,301 channels with their other parties, in one pass, joined with the
+organization and its members on the date), then the ~22 single-triple lookups made for each
+channel found (bounds, kind, labels, ending action, citations). A lookup on a subject not
+touched yet costs about 3 µs, one more on the same subject about 0.5 µs (measured on 400
+channels given as VALUES), and each channel touches about 7 subjects (itself, its ending
+action, what that answered, the paragraphs cited, the member it goes through). `perf` showed a
+quarter of the query's time in glibc's allocator slow path: the `kg` executable and every
+benchmark step run with a larger allocator cache (`GLIBC_TUNABLES`, see kg/launch.py), which
+takes the 1M median from about 48 ms to about 38 ms. The kg layer adds 1-3 ms (entity checks,
+term conversion, sorted set cells). Timings on this virtual machine vary by 10-20% from one
+run to the next (other tenants). At 10M, the 3,582 channels at about 0.1 ms each (the state's
+channels alone take about 0.12 s to read) keep the query above 200 ms: reaching it would need
+fewer lookups per channel (a per-channel summary computed at load time and read by the query),
+which would change what the named query reads; pyoxigraph 0.5 has no prepared queries that
+would save the planning time.
 """
 
 
@@ -214,7 +217,7 @@ def targets(results: dict[int, dict]) -> list[str]:
              for q in ("query-asof", "query-timeline")]
     worst = [w for w in worst if w is not None]
     rows.append(("kg query layer adds at most 10% over raw pyoxigraph",
-                 f"worst {max(worst) * 100:+.0f}%" if worst else "not measured",
+                 f"worst {max(worst) * 100:+.1f}%" if worst else "not measured",
                  bool(worst) and max(worst) <= 0.10))
     ten = step(10_000_000, "query-asof/kg")
     rows.append(("at 10M the build completes and as-of stays at 200 ms or less",
