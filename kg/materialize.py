@@ -45,7 +45,9 @@ _SCHEMA_PREDICATES = (RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domai
                       OWL + "inverseOf", OWL + "sameAs")
 _BUILTIN_PREFIX = "http://www.w3.org/"
 assert all(ns.startswith(_BUILTIN_PREFIX) for ns in _BUILTIN)
-_AXIOM_PREDICATES = _SCHEMA_PREDICATES[:6]
+# Schema axioms that say nothing when reflexive or about owl:Thing (kg.reasoning.is_informative).
+_AXIOM_PREDICATES = (RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain",
+                     RDFS + "range", OWL + "equivalentClass", OWL + "equivalentProperty")
 
 
 @dataclass
@@ -221,8 +223,13 @@ def _is_plain_node(var: str) -> str:
     The common prefix of those vocabularies is tested first: most IRIs fail it, and skip the
     four tests after it.
     """
-    builtin = " || ".join(f"STRSTARTS(STR({var}), '{ns}')" for ns in _BUILTIN)
-    return (f"isIRI({var}) && (!STRSTARTS(STR({var}), '{_BUILTIN_PREFIX}') || !({builtin}))")
+    return (f"isIRI({var}) && (!STRSTARTS(STR({var}), '{_BUILTIN_PREFIX}') "
+            f"|| !{_is_builtin(var)})")
+
+
+def _is_builtin(var: str) -> str:
+    """A SPARQL test: ``var`` is in the RDF, RDFS, OWL or XSD vocabulary."""
+    return "(" + " || ".join(f"STRSTARTS(STR({var}), '{ns}')" for ns in _BUILTIN) + ")"
 
 
 def _property_update(prop: str, from_props: list[tuple[str, bool]], asserted: list[str],
@@ -236,8 +243,7 @@ def _property_update(prop: str, from_props: list[tuple[str, bool]], asserted: li
     elif prop == OWL + "sameAs":
         extra = " && ?s != ?o"
     elif prop == RDF_TYPE:
-        extra = " && !isBlank(?o) && !(" + " || ".join(
-            f"STRSTARTS(STR(?o), '{ns}')" for ns in _BUILTIN) + ")"
+        extra = f" && !isBlank(?o) && !{_is_builtin('?o')}"
     return (f"INSERT {{ GRAPH <{inferred}> {{ ?s <{prop}> ?o }} }} WHERE {{ "
             f"VALUES ?g {{ {_graphs(asserted)} }} {union} "
             f"FILTER({_is_plain_node('?s')} && !isBlank(?o){extra}) "
