@@ -90,7 +90,7 @@ def read_schema(store: pyoxigraph.Store, asserted: list[str]) -> Schema:
     """The schema statements of the ``asserted`` graphs, closed under the OWL 2 RL scm rules."""
     schema = Schema()
     direct: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    values = " ".join(f"<{g}>" for g in asserted)
+    values = _graphs(asserted)
     # Only the schema predicates and property kinds read below: a filter on every statement's
     # predicate would scan the whole graph (1M triples: 1.4 s, against a few lookups).
     predicates = " ".join(f"<{p}>" for p in _SCHEMA_PREDICATES)

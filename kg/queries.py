@@ -230,7 +230,7 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
 def _sorted_items(term: Term | None) -> Term | None:
     if term is None or not term.value:
         return None
-    if ", " not in term.value and "; " not in term.value:
+    if not any(separator in term.value for separator in SET_SEPARATORS):
         return term  # a single item
     separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
     items = sorted({item for item in term.value.split(separator) if item}, key=_natural)
