@@ -76,11 +76,21 @@ def test_unknown_parameter_is_refused(run_kg, project):
 def test_ambiguous_label_lists_the_candidates(project_copy, run_kg):
     (project_copy / "data" / "decoys.ttl").write_text(
         (FIXTURES / "two-entities-one-label.ttl").read_text())
-    result = run_kg("--project", project_copy, "query", "channels-as-of",
-                    "--param", "a=Georgia")
+    result = run_kg("--project", project_copy, "query", "claims-about",
+                    "--param", "subject=Georgia")
     assert result.exit_code == 2
     assert "'Georgia' is ambiguous" in result.stderr
     assert "dkr:state/georgia" in result.stderr and "dkr:place/georgia-us-state" in result.stderr
+
+
+def test_a_label_shared_with_things_of_another_kind_means_the_one_of_the_expected_kind(
+        project_copy, run_kg):
+    (project_copy / "data" / "decoys.ttl").write_text(
+        (FIXTURES / "two-entities-one-label.ttl").read_text())
+    result = run_kg("--project", project_copy, "query", "channels-as-of",
+                    "--param", "a=Georgia", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert "ambiguous" not in result.stderr
 
 
 def test_shacl_violation_names_focus_property_message_and_file(project_copy, run_kg):
