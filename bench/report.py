@@ -64,6 +64,19 @@ would save the planning time.
 """
 
 
+def allocator(machine_info: dict) -> str:
+    """How the steps allocated memory, from the settings recorded with the results.
+
+    >>> allocator({"glibc_tunables": "glibc.malloc.tcache_count=5000"})
+    'glibc, GLIBC_TUNABLES glibc.malloc.tcache_count=5000'
+    >>> allocator({"ld_preload": "/usr/lib/libmimalloc.so.2", "glibc_tunables": None})
+    'LD_PRELOAD /usr/lib/libmimalloc.so.2'
+    """
+    if machine_info.get("ld_preload"):
+        return f"LD_PRELOAD {machine_info['ld_preload']}"
+    return f"glibc, GLIBC_TUNABLES {machine_info.get('glibc_tunables') or 'not set'}"
+
+
 def seconds(value: float) -> str:
     if value < 1:
         return f"{value * 1000:.1f} ms"

@@ -57,7 +57,8 @@ def machine() -> dict:
                   if line.startswith("MemTotal"))
     return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gib": round(mem_kb / 2**20, 1),
             "os": platform.platform(), "python": platform.python_version(),
-            "glibc_tunables": STEP_ENVIRONMENT.get("GLIBC_TUNABLES")}
+            "glibc_tunables": STEP_ENVIRONMENT.get("GLIBC_TUNABLES"),
+            "ld_preload": STEP_ENVIRONMENT.get("LD_PRELOAD")}
 
 
 def versions() -> dict:

@@ -1,23 +1,33 @@
-"""The ``kg`` executable: gives glibc's allocator a larger cache, then runs the command line.
+"""The ``kg`` executable: runs with a faster memory allocator, then runs the command line.
 
-Oxigraph's query evaluation allocates and frees a great many small blocks of a few sizes.
-glibc keeps only 7 freed blocks of each size in its per-thread cache; the others go through
-its general path, which took a quarter of the as-of query's time at 1M triples (measured with
-``perf``). With 5,000 blocks per size the query runs about 25% faster, for a few megabytes
-more. glibc reads this setting (``GLIBC_TUNABLES``) only when a process starts, so the
-executable runs itself again, once, with the setting added. Set ``KG_KEEP_ALLOCATOR=1`` to run
-with the allocator as it is; other C libraries are left alone.
+Oxigraph's query evaluation allocates and frees a great many small blocks. With glibc's
+allocator a quarter of the as-of query's time went to its general path (measured with
+``perf``). Two remedies, chosen when the executable starts:
 
->>> tuned_environment({"PATH": "/bin"}, libc="glibc")["GLIBC_TUNABLES"]
+* mimalloc, when the system has it (Debian: ``apt-get install libmimalloc2.0``), is preloaded
+  (``LD_PRELOAD``): the as-of query runs about 30% faster at 1M and 10M triples, with no more
+  memory;
+* otherwise glibc keeps 5,000 freed blocks of each size in its per-thread cache instead of 7
+  (``GLIBC_TUNABLES``): about 10-25% faster, for a few megabytes.
+
+Both are read only when a process starts, so the executable runs itself again, once, with the
+settings added. Set ``KG_KEEP_ALLOCATOR=1`` to run with the allocator as it is; a library the
+user preloads comes first, a tunable the user sets is kept, other C libraries are left alone.
+
+>>> tuned_environment({"PATH": "/bin"}, libc="glibc", mimalloc=None)["GLIBC_TUNABLES"]
 'glibc.malloc.tcache_count=5000'
+>>> tuned = tuned_environment({}, libc="glibc", mimalloc="/usr/lib/libmimalloc.so.2")
+>>> tuned["LD_PRELOAD"], tuned["GLIBC_TUNABLES"]
+('/usr/lib/libmimalloc.so.2', 'glibc.malloc.tcache_count=5000')
 >>> tuned_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"},
-...                   libc="glibc")["GLIBC_TUNABLES"]
+...                   libc="glibc", mimalloc=None)["GLIBC_TUNABLES"]
 'glibc.malloc.arena_max=2:glibc.malloc.tcache_count=5000'
->>> tuned_environment({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"}, libc="glibc") is None
+>>> tuned_environment({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"}, libc="glibc",
+...                   mimalloc=None) is None
 True
->>> tuned_environment({"KG_KEEP_ALLOCATOR": "1"}, libc="glibc") is None
+>>> tuned_environment({"KG_KEEP_ALLOCATOR": "1"}, libc="glibc", mimalloc="/m.so") is None
 True
->>> tuned_environment({}, libc="musl") is None
+>>> tuned_environment({}, libc="musl", mimalloc="/m.so") is None
 True
 """
 
@@ -26,29 +36,56 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import sysconfig
 from collections.abc import Mapping
+from pathlib import Path
 
 TCACHE_TUNABLE = "glibc.malloc.tcache_count"
 TCACHE_COUNT = 5000
 OPT_OUT = "KG_KEEP_ALLOCATOR"
+MIMALLOC = "libmimalloc.so.2"
 
 
-def tuned_environment(environ: Mapping[str, str], *, libc: str | None = None
-                      ) -> dict[str, str] | None:
-    """``environ`` with the larger allocator cache added, or ``None`` when there is nothing to
-    add: not glibc, the user opted out, or the setting is there already (the user's or ours)."""
+def mimalloc_library() -> str | None:
+    """The path of the system's mimalloc library, or ``None`` (looked for in the usual
+    library folders, without starting a program: ``kg`` starts on every command).
+
+    >>> found = mimalloc_library()
+    >>> found is None or found.endswith("libmimalloc.so.2")
+    True
+    """
+    multiarch = sysconfig.get_config_var("MULTIARCH") or ""
+    folders = [f"/usr/lib/{multiarch}", f"/lib/{multiarch}", "/usr/lib64", "/usr/lib",
+               "/usr/local/lib"]
+    for folder in folders:
+        candidate = Path(folder) / MIMALLOC
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def tuned_environment(environ: Mapping[str, str], *, libc: str | None = None,
+                      mimalloc: str | None | bool = True) -> dict[str, str] | None:
+    """``environ`` with the allocator settings added, or ``None`` when there is nothing to
+    add: not glibc, the user opted out, or the settings are there already (the user's or
+    ours). ``mimalloc`` is the library to preload; ``True`` looks for it."""
     libc = platform.libc_ver()[0] if libc is None else libc
     if libc != "glibc" or environ.get(OPT_OUT):
         return None
-    current = environ.get("GLIBC_TUNABLES", "")
-    if TCACHE_TUNABLE in current:
-        return None
-    setting = f"{TCACHE_TUNABLE}={TCACHE_COUNT}"
-    return {**environ, "GLIBC_TUNABLES": f"{current}:{setting}" if current else setting}
+    library = mimalloc_library() if mimalloc is True else mimalloc
+    tuned = dict(environ)
+    preloaded = environ.get("LD_PRELOAD", "")
+    if library and MIMALLOC not in preloaded:
+        tuned["LD_PRELOAD"] = f"{preloaded} {library}".strip()
+    tunables = environ.get("GLIBC_TUNABLES", "")
+    if TCACHE_TUNABLE not in tunables:
+        setting = f"{TCACHE_TUNABLE}={TCACHE_COUNT}"
+        tuned["GLIBC_TUNABLES"] = f"{tunables}:{setting}" if tunables else setting
+    return tuned if tuned != dict(environ) else None
 
 
 def main() -> None:
-    """Run ``kg``: first, once, again with the larger allocator cache (see the module)."""
+    """Run ``kg``: first, once, again with the allocator settings (see the module)."""
     environment = tuned_environment(os.environ)
     if environment is not None:
         try:

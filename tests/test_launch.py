@@ -1,4 +1,5 @@
-"""The kg executable runs itself again, once, with glibc's larger allocator cache."""
+"""The kg executable runs itself again, once, with a faster allocator: mimalloc when the
+system has it (CI installs it), else glibc's larger allocator cache."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import sys
 
 import pytest
 
-from kg.launch import OPT_OUT, TCACHE_TUNABLE, tuned_environment
+from kg.launch import MIMALLOC, OPT_OUT, TCACHE_TUNABLE, mimalloc_library, tuned_environment
 
-PRINT_THEN_LAUNCH = ("import os, sys; from kg.launch import main; "
-                     "print(os.environ.get('GLIBC_TUNABLES'), flush=True); "
-                     "sys.argv = ['kg', '--version']; main()")
+# Prints what the process runs with, then launches kg (which may run the same code again).
+PRINT_THEN_LAUNCH = (
+    "import os, sys; from pathlib import Path; from kg.launch import main; "
+    "mapped = 'libmimalloc' in Path('/proc/self/maps').read_text(); "
+    "print(os.environ.get('GLIBC_TUNABLES'), os.environ.get('LD_PRELOAD'), mapped, flush=True); "
+    "sys.argv = ['kg', '--version']; main()")
 
 glibc_only = pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
-                                reason="the setting is glibc's; other C libraries are left alone")
+                                reason="the settings are glibc's; other C libraries are left alone")
 
 
 def launch(environment: dict[str, str]) -> list[str]:
@@ -25,24 +29,33 @@ def launch(environment: dict[str, str]) -> list[str]:
 
 
 @glibc_only
-def test_the_executable_runs_again_once_with_the_setting(tmp_path):
-    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    before, after, version = launch(environment)
-    assert before == "None"
-    assert after == f"{TCACHE_TUNABLE}=5000"
+def test_the_executable_runs_again_once_with_mimalloc_and_the_cache_setting(tmp_path):
+    library = mimalloc_library()
+    assert library is not None, "install mimalloc (Debian: apt-get install libmimalloc2.0)"
+    before, after, version = launch({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert before == "None None False"
+    assert after == f"{TCACHE_TUNABLE}=5000 {library} True"
     assert version.startswith("kg, version ")
 
 
 @glibc_only
-def test_a_user_setting_or_the_opt_out_runs_it_as_it_is(tmp_path):
-    own = {"PATH": "/usr/bin:/bin", "GLIBC_TUNABLES": f"{TCACHE_TUNABLE}=64"}
-    assert launch(own)[:1] == [f"{TCACHE_TUNABLE}=64"] and len(launch(own)) == 2
+def test_the_opt_out_or_settings_already_there_run_it_as_it_is(tmp_path):
     opted_out = {"PATH": "/usr/bin:/bin", OPT_OUT: "1"}
-    assert launch(opted_out)[0] == "None" and len(launch(opted_out)) == 2
+    assert launch(opted_out)[0] == "None None False" and len(launch(opted_out)) == 2
+    library = mimalloc_library()
+    done = {"PATH": "/usr/bin:/bin", "GLIBC_TUNABLES": f"{TCACHE_TUNABLE}=64",
+            "LD_PRELOAD": str(library)}
+    lines = launch(done)
+    assert lines[0] == f"{TCACHE_TUNABLE}=64 {library} True" and len(lines) == 2
 
 
-def test_other_tunables_are_kept():
-    tuned = tuned_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2", "X": "1"},
-                              libc="glibc")
+def test_a_user_preload_comes_first_and_other_tunables_are_kept():
+    tuned = tuned_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2", "X": "1",
+                               "LD_PRELOAD": "/opt/own.so"}, libc="glibc", mimalloc="/m/" + MIMALLOC)
     assert tuned == {"GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{TCACHE_TUNABLE}=5000",
-                     "X": "1"}
+                     "X": "1", "LD_PRELOAD": f"/opt/own.so /m/{MIMALLOC}"}
+
+
+def test_without_mimalloc_only_the_cache_setting_is_added():
+    assert tuned_environment({"X": "1"}, libc="glibc", mimalloc=None) == {
+        "X": "1", "GLIBC_TUNABLES": f"{TCACHE_TUNABLE}=5000"}
