@@ -136,6 +136,8 @@ def checked(name: str, kg: dict | None, naive: dict | None) -> str:
             raw = seconds(kg["raw_pyoxigraph_seconds"])
             notes.append(f"{kg['rows']} rows; raw pyoxigraph {raw}, "
                          f"kg layer {kg['kg_overhead'] * 100:+.0f}%")
+            if kg.get("index_seconds") is not None:
+                notes.append(f"channel index built in {seconds(kg['index_seconds'])} first")
         if naive:
             notes.append(f"rdflib bridge {seconds(naive['bridge_seconds'])}, "
                          f"first run {seconds(naive['first_seconds'])}")
@@ -255,7 +257,7 @@ def write_summary(results_dir: Path, summary: Path) -> None:
              f"{m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB memory, {m['os']}; "
              f"Python {m['python']}; " + ", ".join(f"{k} {v[k]}" for k in sorted(v)
                                                    if k != "commit") + "; "
-             f"GLIBC_TUNABLES {m.get('glibc_tunables') or 'not set'} (see kg/launch.py).", ""]
+             f"allocator: {allocator(m)} (see kg/launch.py).", ""]
     lines += targets(newest)
     for size in sorted(newest):
         lines += size_section(newest[size])

@@ -73,11 +73,18 @@ class NamedQuery:
     path: Path | None = None
     set_valued: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
 
     @property
     def needs_network(self) -> bool:
         """Whether the query reaches a remote endpoint (``# requires: network``)."""
         return "network" in self.requires
+
+    @property
+    def reads_channel_index(self) -> bool:
+        """Whether the query is quicker with :mod:`kg.channel_index` built in the store
+        (``# reads: channel-index``); it gives the same answers without it."""
+        return "channel-index" in self.reads
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:
@@ -91,10 +98,10 @@ class NamedQuery:
 def parse_named_query(name: str, text: str, *, path: Path | None = None) -> NamedQuery:
     """Read the header of a query file."""
     fields: dict[str, list[str]] = {"title": [], "description": [], "param": [],
-                                    "set-valued": [], "requires": []}
+                                    "set-valued": [], "requires": [], "reads": []}
     where = str(path) if path else name
     for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"^#\s*(title|description|param|set-valued|requires):\s*(.*)$", line)
+        match = re.match(r"^#\s*(title|description|param|set-valued|requires|reads):\s*(.*)$", line)
         if match:
             fields[match.group(1)].append(match.group(2).strip())
         elif line.strip() and not line.startswith("#"):
@@ -113,7 +120,8 @@ def parse_named_query(name: str, text: str, *, path: Path | None = None) -> Name
                       description=" ".join(fields["description"]),
                       parameters=tuple(parameters), text=text, path=path,
                       set_valued=tuple(" ".join(fields["set-valued"]).split()),
-                      requires=tuple(" ".join(fields["requires"]).split()))
+                      requires=tuple(" ".join(fields["requires"]).split()),
+                      reads=tuple(" ".join(fields["reads"]).split()))
 
 
 def load_catalog(queries_dir: Path) -> dict[str, NamedQuery]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kg.commands.options import endpoint_option, result_format_option, store_option
+from kg.channel_index import ensure_channel_index
 from kg.engines import OxigraphEngine, RdflibEngine
 from kg.errors import ParameterError, QueryError
 from kg.queries import find_query, load_catalog, run_named_query
@@ -89,6 +90,9 @@ def query_command(session, name_or_file: str, params: tuple[str, ...], result_fo
     else:
         loaded = load_project(project, store_path=store_path, progress=session.progress)
         if engine == "oxigraph":
+            if named.reads_channel_index:
+                session.progress("index the channels")
+                ensure_channel_index(loaded.store)
             runner = OxigraphEngine(loaded.store)
         else:
             from kg.rdflib_bridge import dataset_from_store

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from kg.channel_index import build_channel_index, drop_channel_index
 from kg.engines import Engine
 from kg.errors import KgError, QueryError, UnknownQueryError
 from kg.namespaces import PREFIXES
@@ -166,14 +167,20 @@ class Endpoint:
         return Response(status_code=204)
 
     def _apply_update(self, text: str) -> None:
+        # The channel index is dropped first, so that no reader ever sees it out of date
+        # (without it, queries find channels the slow way), and built again whatever happens.
+        store = self.dataset.store
+        drop_channel_index(store)
         try:
-            self.dataset.store.update(text, prefixes=dict(PREFIXES))
+            store.update(text, prefixes=dict(PREFIXES))
         except SyntaxError as error:
             raise QueryError(f"malformed SPARQL update: {error}") from None
         except (OSError, RuntimeError, ValueError) as error:
             raise QueryError(f"the update failed: {error}") from None
-        self.dataset.store.flush()
-        self.pool.refresh()
+        finally:
+            build_channel_index(store)
+            store.flush()
+            self.pool.refresh()
 
     def cors_headers(self, request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")

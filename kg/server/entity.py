@@ -24,6 +24,7 @@ from kg.results import Term, TermKind
 _OUTGOING = """
 SELECT ?entity ?p ?o ?g (SAMPLE(STR(?pl)) AS ?pLabel) (SAMPLE(STR(?ol)) AS ?oLabel) WHERE {
   GRAPH ?g { ?entity ?p ?o }
+  FILTER(?g != dkg:index)
   OPTIONAL { ?p rdfs:label ?pl }
   OPTIONAL { ?o rdfs:label ?ol }
 } GROUP BY ?entity ?p ?o ?g ORDER BY ?p ?o ?g LIMIT 2000
@@ -32,7 +33,7 @@ SELECT ?entity ?p ?o ?g (SAMPLE(STR(?pl)) AS ?pLabel) (SAMPLE(STR(?ol)) AS ?oLab
 _INCOMING = """
 SELECT ?entity ?s ?p ?g (SAMPLE(STR(?sl)) AS ?sLabel) (SAMPLE(STR(?pl)) AS ?pLabel) WHERE {
   GRAPH ?g { ?s ?p ?entity }
-  FILTER(?g != dkg:inferred)
+  FILTER(?g != dkg:inferred && ?g != dkg:index)
   OPTIONAL { ?s rdfs:label ?sl }
   OPTIONAL { ?p rdfs:label ?pl }
 } GROUP BY ?entity ?s ?p ?g ORDER BY ?p ?s LIMIT 2000

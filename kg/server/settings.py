@@ -23,6 +23,7 @@ import pyoxigraph
 from kg.engines import OxigraphEngine
 from kg.errors import InputError
 from kg.loading import LoadedDataset
+from kg.channel_index import build_channel_index
 from kg.pipeline import load_project, with_inferences
 from kg.project import Project
 from kg.queries import NamedQuery, load_catalog
@@ -89,6 +90,8 @@ def prepare_dataset(project: Project, *, store_path: Path | None = None,
     loaded: LoadedDataset = load_project(project, progress=progress)
     if reasoning:
         loaded = with_inferences(loaded, progress=progress)
+    progress("index the channels")
+    build_channel_index(loaded.store)
     temporary = store_path is None
     path = Path(tempfile.mkdtemp(prefix="kg-serve-")) if temporary else store_path
     progress(f"write the store to {path}")

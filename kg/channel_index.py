@@ -1,0 +1,103 @@
+"""An index of who shares a channel with whom, kept in a named graph of its own.
+
+To list the channels between two actors, a query otherwise reads every channel of one of them
+and every party of those channels: at 10M triples the most active state has 10,205 channels,
+each a subject the store has not touched yet. The index gives each ordered pair of actors
+that share a channel a node, reached from the first actor, naming the second and every
+channel they share::
+
+    <actor x> idx:pairing <pair node> .
+    <pair node> idx:pairedWith <actor y> ; idx:channel <channel 1>, <channel 2> .
+
+so a query reads one node per counterpart instead of one per channel (722 against 10,205 for
+that state; `channels-as-of` reads it). The graph also holds a version triple; a query that
+finds no version (the index was never built here: rdflib, a remote endpoint) finds the
+channels the slow way, with the same answers (tests/test_channel_index.py).
+
+The index is derived data, like the inferred graph but not an entailment: it is built where a
+named query needs it (:func:`ensure_channel_index`), dropped before the server applies an
+update and built again after it, and never exported.
+
+>>> import pyoxigraph
+>>> from kg.namespaces import PREFIXES
+>>> store = pyoxigraph.Store()
+>>> node = pyoxigraph.NamedNode
+>>> for party in ("http://e/x", "http://e/y"):
+...     store.add(pyoxigraph.Quad(node("http://e/c"), node(PREFIXES["dk"] + "party"), node(party)))
+>>> build_channel_index(store)
+2
+>>> has_channel_index(store)
+True
+>>> sorted(q.object.value for q in store.quads_for_pattern(None, CHANNEL, None, None))
+['http://e/c', 'http://e/c']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+import pyoxigraph
+
+from kg.namespaces import DKG, PREFIXES
+
+INDEX_GRAPH = DKG + "index"
+INDEX = "https://w3id.org/diplo-kg/index#"
+VERSION = "1"
+_GRAPH = pyoxigraph.NamedNode(INDEX_GRAPH)
+PAIRING = pyoxigraph.NamedNode(INDEX + "pairing")
+PAIRED_WITH = pyoxigraph.NamedNode(INDEX + "pairedWith")
+CHANNEL = pyoxigraph.NamedNode(INDEX + "channel")
+_VERSION = pyoxigraph.NamedNode(INDEX + "version")
+_PARTY = pyoxigraph.NamedNode(PREFIXES["dk"] + "party")
+
+
+def has_channel_index(store: pyoxigraph.Store) -> bool:
+    """Whether ``store`` holds a channel index of the current version."""
+    return any(quad.object.value == VERSION for quad in
+               store.quads_for_pattern(_GRAPH, _VERSION, None, _GRAPH))
+
+
+def drop_channel_index(store: pyoxigraph.Store) -> None:
+    """Remove the index from ``store`` (queries then find channels without it)."""
+    store.remove_graph(_GRAPH)
+
+
+def build_channel_index(store: pyoxigraph.Store) -> int:
+    """Replace the index in ``store`` with one built from every ``dk:party`` in every other
+    graph; returns the number of ordered pairs of actors indexed."""
+    drop_channel_index(store)
+    parties: dict = defaultdict(set)
+    for quad in store.quads_for_pattern(None, _PARTY, None, None):
+        if quad.graph_name != _GRAPH and not isinstance(quad.object, pyoxigraph.Literal):
+            parties[quad.subject].add(quad.object)
+    pairs: set = set()
+    quads = [pyoxigraph.Quad(_GRAPH, _VERSION, pyoxigraph.Literal(VERSION), _GRAPH)]
+    for channel, actors in parties.items():
+        for first in actors:
+            for second in actors - {first}:
+                pair = _pair_node(first, second)
+                if (first, second) not in pairs:
+                    pairs.add((first, second))
+                    quads.append(pyoxigraph.Quad(first, PAIRING, pair, _GRAPH))
+                    quads.append(pyoxigraph.Quad(pair, PAIRED_WITH, second, _GRAPH))
+                quads.append(pyoxigraph.Quad(pair, CHANNEL, channel, _GRAPH))
+    store.extend(quads)
+    return len(pairs)
+
+
+def ensure_channel_index(store: pyoxigraph.Store) -> bool:
+    """Build the index unless ``store`` has it; ``False`` when the store cannot be written
+    (a read-only view: queries then find channels without the index)."""
+    if has_channel_index(store):
+        return True
+    try:
+        build_channel_index(store)
+    except (OSError, RuntimeError):  # pyoxigraph: "only possible on read-write instances"
+        return False
+    return True
+
+
+def _pair_node(first, second) -> pyoxigraph.NamedNode:
+    key = f"{first} {second}".encode()  # N-Triples forms: IRIs and blank nodes alike
+    return pyoxigraph.NamedNode("urn:x-diplo-kg:pair:" + hashlib.sha1(key).hexdigest())
