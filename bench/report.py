@@ -73,7 +73,9 @@ def allocator(machine_info: dict) -> str:
     'LD_PRELOAD /usr/lib/libmimalloc.so.2'
     """
     if machine_info.get("ld_preload"):
-        return f"LD_PRELOAD {machine_info['ld_preload']}"
+        options = "".join(f" {k}={v}" for k, v in
+                          sorted((machine_info.get("mimalloc_options") or {}).items()))
+        return f"LD_PRELOAD {machine_info['ld_preload']}{options}"
     return f"glibc, GLIBC_TUNABLES {machine_info.get('glibc_tunables') or 'not set'}"
 
 

@@ -58,7 +58,9 @@ def machine() -> dict:
     return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_gib": round(mem_kb / 2**20, 1),
             "os": platform.platform(), "python": platform.python_version(),
             "glibc_tunables": STEP_ENVIRONMENT.get("GLIBC_TUNABLES"),
-            "ld_preload": STEP_ENVIRONMENT.get("LD_PRELOAD")}
+            "ld_preload": STEP_ENVIRONMENT.get("LD_PRELOAD"),
+            "mimalloc_options": {k: v for k, v in STEP_ENVIRONMENT.items()
+                                 if k.startswith("MIMALLOC_")}}
 
 
 def versions() -> dict:

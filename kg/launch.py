@@ -6,7 +6,9 @@ allocator a quarter of the as-of query's time went to its general path (measured
 
 * mimalloc, when the system has it (Debian: ``apt-get install libmimalloc2.0``), is preloaded
   (``LD_PRELOAD``): the as-of query runs about 30% faster at 1M and 10M triples, with no more
-  memory;
+  memory; it is asked to back its memory with transparent huge pages where the system allows
+  (``MIMALLOC_LARGE_OS_PAGES=1``: fewer address translations over gigabytes of store, about 7%
+  faster at 10M for 3% more memory);
 * otherwise glibc keeps 5,000 freed blocks of each size in its per-thread cache instead of 7
   (``GLIBC_TUNABLES``): about 10-25% faster, for a few megabytes.
 
@@ -17,8 +19,8 @@ user preloads comes first, a tunable the user sets is kept, other C libraries ar
 >>> tuned_environment({"PATH": "/bin"}, libc="glibc", mimalloc=None)["GLIBC_TUNABLES"]
 'glibc.malloc.tcache_count=5000'
 >>> tuned = tuned_environment({}, libc="glibc", mimalloc="/usr/lib/libmimalloc.so.2")
->>> tuned["LD_PRELOAD"], tuned["GLIBC_TUNABLES"]
-('/usr/lib/libmimalloc.so.2', 'glibc.malloc.tcache_count=5000')
+>>> tuned["LD_PRELOAD"], tuned["GLIBC_TUNABLES"], tuned["MIMALLOC_LARGE_OS_PAGES"]
+('/usr/lib/libmimalloc.so.2', 'glibc.malloc.tcache_count=5000', '1')
 >>> tuned_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"},
 ...                   libc="glibc", mimalloc=None)["GLIBC_TUNABLES"]
 'glibc.malloc.arena_max=2:glibc.malloc.tcache_count=5000'
@@ -44,6 +46,7 @@ TCACHE_TUNABLE = "glibc.malloc.tcache_count"
 TCACHE_COUNT = 5000
 OPT_OUT = "KG_KEEP_ALLOCATOR"
 MIMALLOC = "libmimalloc.so.2"
+MIMALLOC_OPTIONS = {"MIMALLOC_LARGE_OS_PAGES": "1"}
 
 
 def mimalloc_library() -> str | None:
@@ -77,6 +80,8 @@ def tuned_environment(environ: Mapping[str, str], *, libc: str | None = None,
     preloaded = environ.get("LD_PRELOAD", "")
     if library and MIMALLOC not in preloaded:
         tuned["LD_PRELOAD"] = f"{preloaded} {library}".strip()
+        for option, value in MIMALLOC_OPTIONS.items():
+            tuned.setdefault(option, value)
     tunables = environ.get("GLIBC_TUNABLES", "")
     if TCACHE_TUNABLE not in tunables:
         setting = f"{TCACHE_TUNABLE}={TCACHE_COUNT}"

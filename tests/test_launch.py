@@ -53,7 +53,11 @@ def test_a_user_preload_comes_first_and_other_tunables_are_kept():
     tuned = tuned_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2", "X": "1",
                                "LD_PRELOAD": "/opt/own.so"}, libc="glibc", mimalloc="/m/" + MIMALLOC)
     assert tuned == {"GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{TCACHE_TUNABLE}=5000",
-                     "X": "1", "LD_PRELOAD": f"/opt/own.so /m/{MIMALLOC}"}
+                     "X": "1", "LD_PRELOAD": f"/opt/own.so /m/{MIMALLOC}",
+                     "MIMALLOC_LARGE_OS_PAGES": "1"}
+    own_option = tuned_environment({"MIMALLOC_LARGE_OS_PAGES": "0"}, libc="glibc",
+                                   mimalloc="/m/" + MIMALLOC)
+    assert own_option["MIMALLOC_LARGE_OS_PAGES"] == "0"
 
 
 def test_without_mimalloc_only_the_cache_setting_is_added():
