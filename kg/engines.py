@@ -3,8 +3,8 @@
 Both query the union of all named graphs as the default graph, and both bind parameters as
 RDF terms before evaluation (never by pasting text into the query). Oxigraph follows SPARQL-dev
 SEP-0007, which requires a substituted variable to be in the SELECT projection; so a query
-projects its parameters, and :func:`drop_columns` removes them from the answer when the caller
-set them anyway.
+projects its parameters, and the caller who set them leaves them out of the answer
+(``without=``; :func:`drop_columns` does it for a table).
 
 >>> import pyoxigraph
 >>> store = pyoxigraph.Store()
@@ -15,11 +15,15 @@ set them anyway.
 ['1']
 >>> engine.select("SELECT ?s ?o WHERE { ?s ?p ?o }", {"o": Term.literal("2")}).rows
 ()
+>>> engine.select("SELECT ?s ?o WHERE { ?s ?p ?o }", {"o": Term.literal("1")},
+...               without=("o",)).variables
+('s',)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph
@@ -37,7 +41,10 @@ class Engine(Protocol):
 
     name: str
 
-    def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable: ...
+    def select(self, query: str, bindings: Mapping[str, Term], *,
+               without: Collection[str] = ()) -> ResultTable:
+        """The answer to ``query`` with ``bindings`` set, less the columns ``without``."""
+        ...
 
 
 class OxigraphEngine:
@@ -55,17 +62,10 @@ class OxigraphEngine:
         self.store = store
         self.graphs = graphs
         # Terms repeat across rows and queries (actors, kinds, labels): each is converted once.
-        self._terms: dict = {None: None}
+        self._terms = _ConvertedTerms()
 
-    def _convert(self, term) -> Term | None:
-        found = self._terms.get(term, _MISSING)
-        if found is _MISSING:
-            if len(self._terms) > self.TERM_CACHE_SIZE:
-                self._terms = {None: None}
-            found = self._terms[term] = from_oxigraph_term(term)
-        return found
-
-    def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
+    def select(self, query: str, bindings: Mapping[str, Term], *,
+               without: Collection[str] = ()) -> ResultTable:
         try:
             substitutions = {pyoxigraph.Variable(k): to_oxigraph_term(v)
                              for k, v in bindings.items()}
@@ -88,12 +88,20 @@ class OxigraphEngine:
         if not isinstance(solutions, pyoxigraph.QuerySolutions):
             raise QueryError("only SELECT queries can be run as named queries")
         variables = tuple(v.value for v in solutions.variables)
+        keep = [i for i, name in enumerate(variables) if name not in without]
+        # The kept values of a solution, read in one call: a left-out value is never made.
+        values = (iter if len(keep) == len(variables) else
+                  operator.itemgetter(*keep) if len(keep) > 1 else
+                  (lambda solution: (solution[keep[0]],)) if keep else (lambda _: ()))
         failure = None
         try:
-            # A solution iterates over its values in the order of the variables, which is
-            # several times quicker than looking each one up by name.
-            convert = self._convert
-            rows = tuple(tuple(convert(term) for term in solution) for solution in solutions)
+            # A term seen before is one dictionary lookup made in C.
+            converted = []
+            for solution in solutions:
+                if len(self._terms) > self.TERM_CACHE_SIZE:
+                    self._terms = _ConvertedTerms()
+                converted.append(tuple(map(self._terms.__getitem__, values(solution))))
+            rows = tuple(converted)
         except (OSError, RuntimeError) as error:
             failure = str(error)
         if failure is not None:
@@ -101,7 +109,7 @@ class OxigraphEngine:
             # rather than let the exception's traceback carry them to another thread.
             del solutions
             raise QueryError(f"the query failed while running: {failure}")
-        return ResultTable(variables, rows)
+        return ResultTable(tuple(variables[i] for i in keep), rows)
 
     def has_type(self, iri: str, class_iri: str) -> bool:
         """Whether ``iri`` has ``class_iri`` among its types, following ``rdfs:subClassOf``.
@@ -141,7 +149,21 @@ class OxigraphEngine:
             subject, predicate, None, pyoxigraph.NamedNode(g))]
 
 
-_MISSING = object()
+class _ConvertedTerms(dict):
+    """pyoxigraph terms and what :func:`from_oxigraph_term` makes of them, filled on demand.
+
+    >>> terms = _ConvertedTerms()
+    >>> terms[pyoxigraph.Literal("x")].value, terms[None]
+    ('x', None)
+    """
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, term) -> Term:
+        converted = self[term] = from_oxigraph_term(term)
+        return converted
+
 _RDF_TYPE = pyoxigraph.NamedNode(PREFIXES["rdf"] + "type")
 _SUBCLASS_OF = pyoxigraph.NamedNode(PREFIXES["rdfs"] + "subClassOf")
 
@@ -154,7 +176,8 @@ class RdflibEngine:
     def __init__(self, dataset: rdflib.Dataset) -> None:
         self.dataset = dataset
 
-    def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
+    def select(self, query: str, bindings: Mapping[str, Term], *,
+               without: Collection[str] = ()) -> ResultTable:
         import rdflib
         from pyparsing import ParseException
         init = {rdflib.Variable(k): _to_rdflib(v) for k, v in bindings.items()}
@@ -167,7 +190,7 @@ class RdflibEngine:
         variables = tuple(str(v) for v in result.vars)
         rows = tuple(tuple(_from_rdflib(row[i]) for i in range(len(variables)))
                      for row in result)
-        return ResultTable(variables, rows)
+        return drop_columns(ResultTable(variables, rows), without)
 
 
 def to_oxigraph_term(term: Term):
@@ -224,6 +247,12 @@ def drop_columns(table: ResultTable, names: Iterable[str]) -> ResultTable:
     >>> drop_columns(t, ["a"]).variables
     ('b',)
     """
-    keep = [i for i, v in enumerate(table.variables) if v not in set(names)]
-    return ResultTable(tuple(table.variables[i] for i in keep),
-                       tuple(tuple(row[i] for i in keep) for row in table.rows))
+    dropped = set(names)
+    keep = [i for i, v in enumerate(table.variables) if v not in dropped]
+    if len(keep) == len(table.variables):
+        return table
+    if not keep:
+        return ResultTable((), tuple(() for _ in table.rows))
+    pick = operator.itemgetter(*keep)
+    picked = map(pick, table.rows) if len(keep) > 1 else ((pick(row),) for row in table.rows)
+    return ResultTable(tuple(table.variables[i] for i in keep), tuple(picked))

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.engines import Engine, drop_columns
+from kg.engines import Engine
 from kg.entities import resolve_entity, resolve_typed_entity
 from kg.errors import InputError, ParameterError, UnknownQueryError
 from kg.namespaces import compact_iri, expand_curie
@@ -206,7 +206,7 @@ def _bind(parameter: Parameter, raw: str, engine: Engine) -> Term:
 def run_named_query(query: NamedQuery, given: Mapping[str, str], engine: Engine) -> ResultTable:
     """Bind the parameters of ``query`` and run it on ``engine``."""
     bindings = bind_parameters(query, given, engine)
-    table = drop_columns(engine.select(query.text, bindings), bindings)
+    table = engine.select(query.text, bindings, without=tuple(bindings))
     return canonical_sets(table, query.set_valued)
 
 
@@ -230,15 +230,21 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
     for row in table.rows:
         cells = list(row)
         for i in indexes:
-            cells[i] = _sorted_items(cells[i])
+            cell = cells[i]
+            if cell is None or not cell.value or _holds_several(cell.value):
+                cells[i] = _sorted_items(cell)
         rows.append(tuple(cells))
     return ResultTable(table.variables, tuple(rows))
+
+
+def _holds_several(text: str) -> bool:
+    return any(separator in text for separator in SET_SEPARATORS)
 
 
 def _sorted_items(term: Term | None) -> Term | None:
     if term is None or not term.value:
         return None
-    if not any(separator in term.value for separator in SET_SEPARATORS):
+    if not _holds_several(term.value):
         return term  # a single item
     separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
     items = sorted({item for item in term.value.split(separator) if item}, key=_natural)

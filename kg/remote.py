@@ -18,14 +18,14 @@ every named query locally and through ``oxigraph serve`` and requires equal answ
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 import pyoxigraph
 import requests
 
 from kg import __version__
-from kg.engines import to_oxigraph_term
+from kg.engines import drop_columns, to_oxigraph_term
 from kg.errors import QueryError
 from kg.loading import GraphRole, LoadedDataset, SourceFile
 from kg.namespaces import INFERRED_GRAPH, LINKS_GRAPH, ONTOLOGY_GRAPH, sparql_prologue
@@ -63,13 +63,14 @@ class RemoteEngine:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
 
-    def select(self, query: str, bindings: Mapping[str, Term]) -> ResultTable:
+    def select(self, query: str, bindings: Mapping[str, Term], *,
+               without: Collection[str] = ()) -> ResultTable:
         text = sparql_prologue() + with_values(query, bindings)
         document = self._post({"query": text}, "application/sparql-results+json").json()
         variables = tuple(document["head"]["vars"])
         rows = tuple(tuple(_term(binding.get(v)) for v in variables)
                      for binding in document["results"]["bindings"])
-        return ResultTable(variables, rows)
+        return drop_columns(ResultTable(variables, rows), without)
 
     def _post(self, form: dict, accept: str) -> requests.Response:
         try:

@@ -59,4 +59,4 @@ def test_the_term_cache_never_changes_an_answer(loaded, monkeypatch):
     small = OxigraphEngine(loaded.store)
     for _ in range(2):
         assert small.select(query, {}) == expected
-        assert len(small._terms) <= 102
+        assert len(small._terms) <= 100 + 3 + 1  # the size, one row's terms, None
