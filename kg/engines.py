@@ -30,7 +30,7 @@ import pyoxigraph
 
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
-from kg.results import ResultTable, Term, TermKind
+from kg.results import XSD_STRING, ResultTable, Term, TermKind, new_term
 
 if TYPE_CHECKING:  # rdflib loads with the first RdflibEngine: `kg query` starts quicker
     import rdflib
@@ -206,14 +206,28 @@ def to_oxigraph_term(term: Term):
 
 
 def from_oxigraph_term(term) -> Term | None:
-    """The engine-neutral term for a pyoxigraph term (``None`` stays ``None``)."""
+    """The engine-neutral term for a pyoxigraph term (``None`` stays ``None``); what
+    :meth:`Term.iri`, :meth:`Term.blank` and :meth:`Term.literal` give, made about three
+    times quicker (a large answer converts hundreds of thousands of terms).
+
+    >>> from_oxigraph_term(pyoxigraph.Literal("Moskva", language="RU")) == Term.literal(
+    ...     "Moskva", language="ru")
+    True
+    >>> from_oxigraph_term(pyoxigraph.Literal("x")).datatype is None
+    True
+    """
+    kind = type(term)
+    if kind is pyoxigraph.NamedNode:
+        return new_term(TermKind.IRI, term.value)
+    if kind is pyoxigraph.BlankNode:
+        return new_term(TermKind.BLANK, term.value)
     if term is None:
         return None
-    if isinstance(term, pyoxigraph.NamedNode):
-        return Term.iri(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return Term.blank(term.value)
-    return Term.literal(term.value, datatype=term.datatype.value, language=term.language)
+    language = term.language
+    if language:
+        return new_term(TermKind.LITERAL, term.value, None, language.lower())
+    datatype = term.datatype.value
+    return new_term(TermKind.LITERAL, term.value, None if datatype == XSD_STRING else datatype)
 
 
 def _to_rdflib(term: Term):
