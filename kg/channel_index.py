@@ -93,7 +93,9 @@ def ensure_channel_index(store: pyoxigraph.Store) -> bool:
         return True
     try:
         build_channel_index(store)
-    except (OSError, RuntimeError):  # pyoxigraph: "only possible on read-write instances"
+    except RuntimeError as error:  # pyoxigraph's word for a read-only store
+        if "read-write" not in str(error):
+            raise
         return False
     return True
 

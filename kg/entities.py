@@ -20,7 +20,7 @@ import re
 from kg.engines import Engine
 from kg.errors import EntityResolutionError
 from kg.namespaces import WD, compact_iri, expand_curie
-from kg.results import Term
+from kg.results import Term, TermKind
 
 _QID = re.compile(r"^(?:wd:)?(Q[1-9][0-9]*)$")
 # Characters no IRI may hold (the IRIREF rule of Turtle and SPARQL): such text names no entity.
@@ -132,7 +132,10 @@ def is_instance_of(iri: str, class_iri: str, engine: Engine) -> bool:
 def _instances_labelled(text: str, class_iri: str, engine: Engine) -> list[str]:
     """The instances of ``class_iri`` (or of a subclass) with the label ``text``, any case."""
     classes = engine.select(_SUBCLASSES, {"type": Term.iri(class_iri)}).column("class")
-    written = " ".join(term.to_ntriples() for term in classes if term is not None)
+    # IRIs only: a blank node cannot be written in a query (its instances are found below,
+    # among every entity, when no instance of a named class has the label).
+    written = " ".join(term.to_ntriples() for term in classes
+                       if term is not None and term.kind is TermKind.IRI)
     if not written:
         return []
     query = _BY_LABEL_AMONG_INSTANCES % written

@@ -43,6 +43,7 @@ from kg.namespaces import compact_iri, expand_curie
 from kg.results import XSD, ResultTable, Term
 
 LITERAL_TYPES = ("xsd:date", "xsd:integer", "xsd:string", "xsd:boolean")
+KNOWN_READS = ("channel-index",)  # derived data a query may read: kg/channel_index.py
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+)"
                     r"(?:\s+default\s+(?P<default>.+?))?(?:\s+--\s+(?P<description>.*))?$")
 
@@ -116,6 +117,10 @@ def parse_named_query(name: str, text: str, *, path: Path | None = None) -> Name
                              "'# param: NAME TYPE default VALUE -- description'", path=where)
         parameters.append(Parameter(match["name"], match["type"], match["default"],
                                     (match["description"] or "").strip()))
+    for read in " ".join(fields["reads"]).split():
+        if read not in KNOWN_READS:
+            raise InputError(f"'# reads: {read}' names no derived data kg builds; "
+                             f"known: {', '.join(KNOWN_READS)}", path=where)
     return NamedQuery(name=name, title=" ".join(fields["title"]),
                       description=" ".join(fields["description"]),
                       parameters=tuple(parameters), text=text, path=path,

@@ -25,6 +25,7 @@ import pyoxigraph
 import requests
 
 from kg import __version__
+from kg.channel_index import INDEX_GRAPH
 from kg.engines import drop_columns, to_oxigraph_term
 from kg.errors import QueryError
 from kg.loading import GraphRole, LoadedDataset, SourceFile
@@ -86,8 +87,10 @@ class RemoteEngine:
         return response
 
     def fetch_dataset(self) -> pyoxigraph.Store:
-        """Every quad of the endpoint's named graphs, in a new in-memory store."""
-        text = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+        """Every quad of the endpoint's named graphs, in a new in-memory store; a kg server's
+        channel index (derived, kg/channel_index.py) is left out."""
+        text = (f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                f"FILTER(?g != <{INDEX_GRAPH}>) }}")
         store = pyoxigraph.Store()
         for row in self.select(text, {}).rows:
             graph, subject, predicate, obj = (to_oxigraph_term(term) for term in row)

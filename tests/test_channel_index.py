@@ -14,14 +14,17 @@ import pyoxigraph
 import pytest
 
 from conftest import copy_project
-from kg.channel_index import (CHANNEL, INDEX_GRAPH, PAIRED_WITH, PAIRING, build_channel_index,
-                              drop_channel_index, ensure_channel_index, has_channel_index)
+from kg.channel_index import (CHANNEL, INDEX_GRAPH, PAIRED_WITH, PAIRING, VERSION,
+                              build_channel_index, drop_channel_index, ensure_channel_index,
+                              has_channel_index)
 from kg.engines import OxigraphEngine
 from kg.generate import BenchmarkActors, write_ntriples
-from kg.namespaces import DKR, PREFIXES
+from kg.errors import InputError
+from kg.namespaces import DKG, DKR, PREFIXES
 from kg.pipeline import load_project
 from kg.project import Project
-from kg.queries import load_catalog, run_named_query
+from kg.queries import load_catalog, parse_named_query, run_named_query
+from kg.remote import remote_dataset
 from kg.server.entity import describe_entity
 from kg.server.runner import running_server
 from kg.server.settings import Settings
@@ -155,6 +158,12 @@ def test_every_ordered_pair_of_parties_is_indexed_blank_nodes_too_literals_never
     assert not has_channel_index(store) and not index_triples(store)
 
 
+def test_the_query_reads_the_graph_and_version_the_index_is_built_with():
+    assert AS_OF.reads_channel_index
+    assert f'<{INDEX_GRAPH}> idx:version "{VERSION}"' in AS_OF.text
+    assert "PREFIX idx: <https://w3id.org/diplo-kg/index#>" in AS_OF.text
+
+
 def test_a_read_only_store_without_the_index_is_queried_without_it(tmp_path, project):
     folder = tmp_path / "store"
     writable = pyoxigraph.Store(str(folder))
@@ -216,3 +225,11 @@ def test_the_server_rebuilds_the_index_around_each_update(project):
             added = [r for r in after if r["channelLabel"] == "Test hotline"]
             assert [r["status"] for r in added] == ["in force"]
             assert len(after) == len(before) + 1
+        exported = remote_dataset(running.url + "/sparql")
+        assert INDEX_GRAPH not in {source.graph for source in exported.files}
+        assert any(source.graph == DKG + "data/actors" for source in exported.files)
+
+
+def test_a_query_must_name_derived_data_kg_builds():
+    with pytest.raises(InputError, match="'# reads: channel-indx' names no derived data"):
+        parse_named_query("x", "# title: X\n# reads: channel-indx\nSELECT * {}")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+
 import pyoxigraph
+import pytest
 
 from kg.engines import OxigraphEngine
 from kg.entities import _IS_A
 from kg.namespaces import PREFIXES
-from kg.results import Term
+from kg.results import Term, TermKind, new_term
 
 DK = PREFIXES["dk"]
 
@@ -60,3 +64,17 @@ def test_the_term_cache_never_changes_an_answer(loaded, monkeypatch):
     for _ in range(2):
         assert small.select(query, {}) == expected
         assert len(small._terms) <= 100 + 3 + 1  # the size, one row's terms, None
+
+
+@pytest.mark.parametrize("fields", [
+    (TermKind.IRI, "http://e/x", None, None), (TermKind.BLANK, "b0", None, None),
+    (TermKind.LITERAL, "x", None, None), (TermKind.LITERAL, "x", None, "en"),
+    (TermKind.LITERAL, "2021-11-01", "http://www.w3.org/2001/XMLSchema#date", None)])
+def test_a_term_made_by_new_term_is_the_dataclass_one(fields):
+    made, built = new_term(*fields), Term(*fields)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):  # server workers pickle answers
+        assert pickle.dumps(made, protocol) == pickle.dumps(built, protocol)
+        assert pickle.loads(pickle.dumps(made, protocol)) == built
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.value = "changed"

@@ -81,3 +81,13 @@ def test_preferred_and_alternative_labels_count_among_instances():
     assert resolve_typed_entity("nato", DK + "Actor", engine) == (nato, True)
     assert resolve_typed_entity("north atlantic treaty organization", DK + "Actor",
                                 engine) == (nato, True)
+
+
+def test_a_blank_node_subclass_is_passed_over_and_named_classes_still_count():
+    store = engine_with(*SHARED).store
+    graph = pyoxigraph.NamedNode(DKR + "graph/test")
+    store.add(pyoxigraph.Quad(pyoxigraph.BlankNode("anonymous-actors"),
+                              pyoxigraph.NamedNode(RDFS + "subClassOf"),
+                              pyoxigraph.NamedNode(DK + "Actor"), graph))
+    assert resolve_typed_entity("Georgia", DK + "Actor", OxigraphEngine(store)) == (
+        GEORGIA_STATE, True)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kg.launch import MIMALLOC, OPT_OUT, TCACHE_TUNABLE, mimalloc_library, tuned_environment
+from kg.launch import MIMALLOC, OPT_OUT, TCACHE_TUNABLE, TUNED, mimalloc_library, tuned_environment
 
 # Prints what the process runs with, then launches kg (which may run the same code again).
 PRINT_THEN_LAUNCH = (
@@ -54,7 +54,7 @@ def test_a_user_preload_comes_first_and_other_tunables_are_kept():
                                "LD_PRELOAD": "/opt/own.so"}, libc="glibc", mimalloc="/m/" + MIMALLOC)
     assert tuned == {"GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{TCACHE_TUNABLE}=5000",
                      "X": "1", "LD_PRELOAD": f"/opt/own.so /m/{MIMALLOC}",
-                     "MIMALLOC_LARGE_OS_PAGES": "1"}
+                     "MIMALLOC_LARGE_OS_PAGES": "1", TUNED: "1"}
     own_option = tuned_environment({"MIMALLOC_LARGE_OS_PAGES": "0"}, libc="glibc",
                                    mimalloc="/m/" + MIMALLOC)
     assert own_option["MIMALLOC_LARGE_OS_PAGES"] == "0"
@@ -62,4 +62,12 @@ def test_a_user_preload_comes_first_and_other_tunables_are_kept():
 
 def test_without_mimalloc_only_the_cache_setting_is_added():
     assert tuned_environment({"X": "1"}, libc="glibc", mimalloc=None) == {
-        "X": "1", "GLIBC_TUNABLES": f"{TCACHE_TUNABLE}=5000"}
+        "X": "1", "GLIBC_TUNABLES": f"{TCACHE_TUNABLE}=5000", TUNED: "1"}
+
+
+@glibc_only
+def test_the_mark_stops_a_second_run_even_when_the_settings_were_dropped(tmp_path):
+    # A loader in secure-execution mode drops LD_PRELOAD and GLIBC_TUNABLES: the mark alone
+    # must keep the executable from running itself again and again.
+    lines = launch({"PATH": "/usr/bin:/bin", TUNED: "1"})
+    assert lines[0] == "None None False" and len(lines) == 2

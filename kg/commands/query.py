@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from kg.commands.options import endpoint_option, result_format_option, store_option
 from kg.channel_index import ensure_channel_index
+from kg.commands.options import endpoint_option, result_format_option, store_option
 from kg.engines import OxigraphEngine, RdflibEngine
 from kg.errors import ParameterError, QueryError
 from kg.queries import find_query, load_catalog, run_named_query

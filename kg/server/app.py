@@ -178,9 +178,17 @@ class Endpoint:
         except (OSError, RuntimeError, ValueError) as error:
             raise QueryError(f"the update failed: {error}") from None
         finally:
-            build_channel_index(store)
-            store.flush()
-            self.pool.refresh()
+            self._rebuild_channel_index()
+
+    def _rebuild_channel_index(self) -> None:
+        """After an update, applied or not: the index again, then the workers' new view.
+        Without the index queries are slower, not wrong, so a failure is logged, not raised."""
+        try:
+            build_channel_index(self.dataset.store)
+        except (OSError, RuntimeError) as error:
+            log.error("could not rebuild the channel index after an update: %s", error)
+        self.dataset.store.flush()
+        self.pool.refresh()
 
     def cors_headers(self, request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")

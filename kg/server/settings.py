@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pyoxigraph
 
+from kg.channel_index import build_channel_index
 from kg.engines import OxigraphEngine
 from kg.errors import InputError
 from kg.loading import LoadedDataset
-from kg.channel_index import build_channel_index
 from kg.pipeline import load_project, with_inferences
 from kg.project import Project
 from kg.queries import NamedQuery, load_catalog
