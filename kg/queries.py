@@ -40,7 +40,7 @@ from kg.engines import Engine
 from kg.entities import resolve_entity, resolve_typed_entity
 from kg.errors import InputError, ParameterError, UnknownQueryError
 from kg.namespaces import compact_iri, expand_curie
-from kg.results import XSD, ResultTable, Term
+from kg.results import XSD, ResultTable, Term, TermKind, new_term
 
 LITERAL_TYPES = ("xsd:date", "xsd:integer", "xsd:string", "xsd:boolean")
 KNOWN_READS = ("channel-index",)  # derived data a query may read: kg/channel_index.py
@@ -231,31 +231,38 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
     indexes = [table.variables.index(c) for c in columns if c in table.variables]
     if not indexes:
         return table
+    # Rows repeat the same joined cells (the sources of one report): each is sorted once.
+    sorted_cells: dict = {}
     rows = []
     for row in table.rows:
         cells = list(row)
         for i in indexes:
             cell = cells[i]
-            if cell is None or not cell.value or _holds_several(cell.value):
-                cells[i] = _sorted_items(cell)
+            if cell is None or not cell.value:
+                cells[i] = None
+            elif "; " in cell.value or ", " in cell.value:  # SET_SEPARATORS
+                key = (cell.value, cell.datatype, cell.language)
+                found = sorted_cells.get(key, _UNSORTED)
+                if found is _UNSORTED:
+                    found = sorted_cells[key] = _sorted_items(cell)
+                cells[i] = found
         rows.append(tuple(cells))
     return ResultTable(table.variables, tuple(rows))
 
 
-def _holds_several(text: str) -> bool:
-    return any(separator in text for separator in SET_SEPARATORS)
+_UNSORTED = object()
 
 
 def _sorted_items(term: Term | None) -> Term | None:
     if term is None or not term.value:
         return None
-    if not _holds_several(term.value):
+    if not any(separator in term.value for separator in SET_SEPARATORS):
         return term  # a single item
     separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
     items = sorted({item for item in term.value.split(separator) if item}, key=_natural)
     if not items:
         return None
-    return Term.literal(separator.join(items), datatype=term.datatype, language=term.language)
+    return new_term(TermKind.LITERAL, separator.join(items), term.datatype, term.language)
 
 
 def _natural(item: str) -> tuple:
