@@ -37,30 +37,31 @@ layer. Reproduce with:
     .venv/bin/python bench/run.py --sizes 10m --steps query-asof,query-timeline,build --timeout 1500
     .venv/bin/python bench/report.py                       # this page, from the results
 
-The first command takes about 40 minutes: it runs owlrl at 1M too (about 8 minutes) and
+The first command takes about 45 minutes: it runs owlrl at 1M too (about 8 minutes) and
 pySHACL up to 100k (about 19 minutes there), where the validation target is set; pySHACL at 1M
-would need hours. The as-of query's time grows with the number of channels it
-returns: the benchmark asks it about the most active state and the most active organization
-of the generated data (the worst case), which have 402 channels between them at 1M triples and
-about 3,600 at 10M. Where its time goes at 1M (measured on this machine, `channels-as-of` as
-written now, default allocator): about 5 ms to parse and plan the query whatever the data
-(Oxigraph's planning time grows faster than the square of the number of chained single-pattern
-OPTIONALs: the query as first written spent 13 ms there), about 15 ms to find the channels
-(the state's 1,301 channels with their other parties, in one pass, joined with the
-organization and its members on the date), then the ~22 single-triple lookups made for each
-channel found (bounds, kind, labels, ending action, citations). A lookup on a subject not
-touched yet costs about 3 µs, one more on the same subject about 0.5 µs (measured on 400
-channels given as VALUES), and each channel touches about 7 subjects (itself, its ending
-action, what that answered, the paragraphs cited, the member it goes through). `perf` showed a
-quarter of the query's time in glibc's allocator slow path: the `kg` executable and every
-benchmark step run with a larger allocator cache (`GLIBC_TUNABLES`, see kg/launch.py), which
-takes the 1M median from about 48 ms to about 38 ms. The kg layer adds 1-3 ms (entity checks,
-term conversion, sorted set cells). Timings on this virtual machine vary by 10-20% from one
-run to the next (other tenants). At 10M, the 3,582 channels at about 0.1 ms each (the state's
-channels alone take about 0.12 s to read) keep the query above 200 ms: reaching it would need
-fewer lookups per channel (a per-channel summary computed at load time and read by the query),
-which would change what the named query reads; pyoxigraph 0.5 has no prepared queries that
-would save the planning time.
+would need hours. Every step runs with the allocator the `kg` executable gives itself
+(kg/launch.py; named below): mimalloc when the system has it, backed by transparent huge
+pages, else glibc with a larger per-size cache. `perf` had shown a quarter of the as-of
+query's time in glibc's allocator; with mimalloc the query takes about 30% less time at 1M and
+10M triples, for the same memory.
+
+The as-of query's time grows with the number of channels it returns: the benchmark asks it
+about the most active state and the most active organization of the generated data (the worst
+case), which have 402 channels between them at 1M triples and 3,582 at 10M. Where its time
+goes at 10M (measured on this machine): finding the channels used to read every channel of
+the state (10,205 at 10M, each a subject not touched yet: about 120 ms); the channel index
+(kg/channel_index.py, built by `kg query` before the query: 1.2-1.4 s at 10M, 0.1-0.2 s at
+1M, once per persistent store) reads one node per counterpart instead (722), about 20 ms.
+The rest is about 20 single-triple lookups per channel found (bounds, kind, labels, ending
+action, citations), about 3 µs each at 10M where the store no longer fits the processor's
+caches, the grouping of the citations, and turning 60,000 values into Python objects (the
+"raw" column does that too); about 5 ms go to parsing and planning the query whatever the
+data (pyoxigraph 0.5 has no prepared queries). The kg layer adds entity checks, the term
+conversion and the sorting of set-valued cells: about 4% at 10M. At 10M the query now
+sits at the 200 ms aimed at (198 ms and 203 ms in two runs of the final code, raw pyoxigraph
+191-196 ms; 341 ms before the channel index and mimalloc): within this machine's run-to-run
+variation, so not yet with a margin. Timings on this virtual
+machine vary by 10-20% from one run to the next (other tenants).
 """
 
 
