@@ -71,14 +71,14 @@ def build_channel_index(store: pyoxigraph.Store) -> int:
     for quad in store.quads_for_pattern(None, _PARTY, None, None):
         if quad.graph_name != _GRAPH and not isinstance(quad.object, pyoxigraph.Literal):
             parties[quad.subject].add(quad.object)
-    pairs: set = set()
+    pairs: dict = {}
     quads = [pyoxigraph.Quad(_GRAPH, _VERSION, pyoxigraph.Literal(VERSION), _GRAPH)]
     for channel, actors in parties.items():
         for first in actors:
             for second in actors - {first}:
-                pair = _pair_node(first, second)
-                if (first, second) not in pairs:
-                    pairs.add((first, second))
+                pair = pairs.get((first, second))
+                if pair is None:
+                    pair = pairs[(first, second)] = _pair_node(first, second)
                     quads.append(pyoxigraph.Quad(first, PAIRING, pair, _GRAPH))
                     quads.append(pyoxigraph.Quad(pair, PAIRED_WITH, second, _GRAPH))
                 quads.append(pyoxigraph.Quad(pair, CHANNEL, channel, _GRAPH))

@@ -23,7 +23,7 @@ projects its parameters, and the caller who set them leaves them out of the answ
 from __future__ import annotations
 
 import operator
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph
@@ -90,9 +90,7 @@ class OxigraphEngine:
         variables = tuple(v.value for v in solutions.variables)
         keep = [i for i, name in enumerate(variables) if name not in without]
         # The kept values of a solution, read in one call: a left-out value is never made.
-        values = (iter if len(keep) == len(variables) else
-                  operator.itemgetter(*keep) if len(keep) > 1 else
-                  (lambda solution: (solution[keep[0]],)) if keep else (lambda _: ()))
+        values = iter if len(keep) == len(variables) else picker(keep)
         failure = None
         try:
             # A term seen before is one dictionary lookup made in C.
@@ -265,8 +263,19 @@ def drop_columns(table: ResultTable, names: Iterable[str]) -> ResultTable:
     keep = [i for i, v in enumerate(table.variables) if v not in dropped]
     if len(keep) == len(table.variables):
         return table
-    if not keep:
-        return ResultTable((), tuple(() for _ in table.rows))
-    pick = operator.itemgetter(*keep)
-    picked = map(pick, table.rows) if len(keep) > 1 else ((pick(row),) for row in table.rows)
-    return ResultTable(tuple(table.variables[i] for i in keep), tuple(picked))
+    return ResultTable(tuple(table.variables[i] for i in keep),
+                       tuple(map(picker(keep), table.rows)))
+
+
+def picker(indexes: list[int]) -> Callable[[Sequence], tuple]:
+    """A function giving the items at ``indexes`` of a sequence as a tuple, in one call.
+
+    >>> [picker(i)("abc") for i in ([0, 2], [1], [])]
+    [('a', 'c'), ('b',), ()]
+    """
+    if len(indexes) > 1:
+        return operator.itemgetter(*indexes)
+    if indexes:
+        index = indexes[0]
+        return lambda sequence: (sequence[index],)
+    return lambda _: ()
