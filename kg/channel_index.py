@@ -1,22 +1,27 @@
-"""An index of who shares a channel with whom, kept in a named graph of its own.
+"""An index of who shares a channel with whom, and of what a channel shows, kept in a named
+graph of its own.
 
 To list the channels between two actors, a query otherwise reads every channel of one of them
 and every party of those channels: at 10M triples the most active state has 10,205 channels,
 each a subject the store has not touched yet. The index gives each ordered pair of actors
-that share a channel a node, reached from the first actor, naming the second and every
+that share a channel a node, reached from the first actor, naming the second and an entry per
 channel they share::
 
     <actor x> idx:pairing <pair node> .
-    <pair node> idx:pairedWith <actor y> ; idx:channel <channel 1>, <channel 2> .
+    <pair node> idx:pairedWith <actor y> ; idx:entry <summary 1>, <summary 2> .
+    <summary 1> idx:channel <channel 1> ; idx:startDate ... ; idx:kind "..." ; idx:ending <e> .
 
 so a query reads one node per counterpart instead of one per channel (722 against 10,205 for
-that state; `channels-as-of` reads it). The graph also holds a version triple; a query that
-finds no version (the index was never built here: rdflib, a remote endpoint) finds the
-channels the slow way, with the same answers (tests/test_channel_index.py).
+that state), and one summary per channel instead of the channel, its kind, its citations and
+its ending action (:mod:`kg.channel_summary`). `channels-as-of` reads it. The graph also holds
+a version triple; a query that finds no version (the index was never built here: rdflib, a
+remote endpoint) finds the channels and their facts the slow way, with the same answers
+(tests/test_channel_index.py).
 
 The index is derived data, like the inferred graph but not an entailment: it is built where a
-named query needs it (:func:`ensure_channel_index`), dropped before the server applies an
-update and built again after it, and never exported.
+named query needs it (:func:`ensure_channel_index`; ``kg build`` writes it into the store it
+keeps), dropped before the server applies an update and built again after it, and never
+exported.
 
 >>> import pyoxigraph
 >>> from kg.namespaces import PREFIXES
@@ -29,7 +34,9 @@ update and built again after it, and never exported.
 >>> has_channel_index(store)
 True
 >>> sorted(q.object.value for q in store.quads_for_pattern(None, CHANNEL, None, None))
-['http://e/c', 'http://e/c']
+['http://e/c']
+>>> len(list(store.quads_for_pattern(None, ENTRY, None, None)))  # from x's pair and from y's
+2
 """
 
 from __future__ import annotations
@@ -39,14 +46,15 @@ from collections import defaultdict
 
 import pyoxigraph
 
+from kg.channel_summary import INDEX, summarise_channels
 from kg.namespaces import DKG, PREFIXES
 
 INDEX_GRAPH = DKG + "index"
-INDEX = "https://w3id.org/diplo-kg/index#"
-VERSION = "1"
+VERSION = "2"
 _GRAPH = pyoxigraph.NamedNode(INDEX_GRAPH)
 PAIRING = pyoxigraph.NamedNode(INDEX + "pairing")
 PAIRED_WITH = pyoxigraph.NamedNode(INDEX + "pairedWith")
+ENTRY = pyoxigraph.NamedNode(INDEX + "entry")
 CHANNEL = pyoxigraph.NamedNode(INDEX + "channel")
 _VERSION = pyoxigraph.NamedNode(INDEX + "version")
 _PARTY = pyoxigraph.NamedNode(PREFIXES["dk"] + "party")
@@ -71,8 +79,9 @@ def build_channel_index(store: pyoxigraph.Store) -> int:
     for quad in store.quads_for_pattern(None, _PARTY, None, None):
         if quad.graph_name != _GRAPH and not isinstance(quad.object, pyoxigraph.Literal):
             parties[quad.subject].add(quad.object)
+    summaries, quads = summarise_channels(store, parties, skip_graph=_GRAPH)
+    quads.append(pyoxigraph.Quad(_GRAPH, _VERSION, pyoxigraph.Literal(VERSION), _GRAPH))
     pairs: dict = {}
-    quads = [pyoxigraph.Quad(_GRAPH, _VERSION, pyoxigraph.Literal(VERSION), _GRAPH)]
     for channel, actors in parties.items():
         for first in actors:
             for second in actors - {first}:
@@ -81,7 +90,7 @@ def build_channel_index(store: pyoxigraph.Store) -> int:
                     pair = pairs[(first, second)] = _pair_node(first, second)
                     quads.append(pyoxigraph.Quad(first, PAIRING, pair, _GRAPH))
                     quads.append(pyoxigraph.Quad(pair, PAIRED_WITH, second, _GRAPH))
-                quads.append(pyoxigraph.Quad(pair, CHANNEL, channel, _GRAPH))
+                quads.append(pyoxigraph.Quad(pair, ENTRY, summaries[channel], _GRAPH))
     store.extend(quads)
     return len(pairs)
 

@@ -14,7 +14,7 @@ import pyoxigraph
 import pytest
 
 from conftest import copy_project
-from kg.channel_index import (CHANNEL, INDEX_GRAPH, PAIRED_WITH, PAIRING, VERSION,
+from kg.channel_index import (CHANNEL, ENTRY, INDEX_GRAPH, PAIRED_WITH, PAIRING, VERSION,
                               build_channel_index, drop_channel_index, ensure_channel_index,
                               has_channel_index)
 from kg.engines import OxigraphEngine
@@ -122,7 +122,7 @@ def node(value: str):
 
 def index_triples(store: pyoxigraph.Store) -> set[tuple[str, str, str]]:
     graph = pyoxigraph.NamedNode(INDEX_GRAPH)
-    names = {PAIRING: "pairing", PAIRED_WITH: "pairedWith", CHANNEL: "channel"}
+    names = {PAIRING: "pairing", PAIRED_WITH: "pairedWith", ENTRY: "entry", CHANNEL: "channel"}
     found = set()
     for quad in store.quads_for_pattern(None, None, None, graph):
         if quad.predicate in names:
@@ -149,7 +149,8 @@ def test_every_ordered_pair_of_parties_is_indexed_blank_nodes_too_literals_never
     for s, p, o in triples:
         by_pair.setdefault(s, {}).setdefault(p, set()).add(o)
     shared = {(first, next(iter(by_pair[pair]["pairedWith"]))):
-              by_pair[pair]["channel"] for first, pair in pairings}
+              {channel for summary in by_pair[pair]["entry"]
+               for channel in by_pair[summary]["channel"]} for first, pair in pairings}
     assert shared == {(str(x), str(y)): {"<http://e/c1>"}, (str(y), str(x)): {"<http://e/c1>"},
                       (str(x), str(z)): {str(node("_:c2"))},
                       (str(z), str(x)): {str(node("_:c2"))}}

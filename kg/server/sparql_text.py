@@ -171,6 +171,12 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
     ...                         {"d": '"2021-11-02"^^xsd:date'}))
     SELECT ?x WHERE { { SELECT ?x WHERE { ?x dk:on "2021-11-02"^^xsd:date } } }
 
+    So does a sub-query's ``GROUP BY``:
+
+    >>> print(inline_parameters("SELECT * WHERE { { SELECT ?x WHERE { ?x dk:on ?d } GROUP BY ?d ?x } }",
+    ...                         {"d": "<http://e/d>"}))
+    SELECT * WHERE { { SELECT ?x WHERE { ?x dk:on <http://e/d> } GROUP BY (<http://e/d> AS ?d) ?x } }
+
     A sub-query that projects nothing else keeps the parameter as ``(term AS ?name)``:
 
     >>> print(inline_parameters("SELECT ?x WHERE { { SELECT ?d WHERE { ?x dk:on ?d } LIMIT 1 } }",
@@ -183,13 +189,17 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
     sub_projection: int | None = None  # depth of a sub-query's SELECT list being read
     sub_dropped: tuple[int, str] | None = None  # the first parameter it dropped: piece, text
     sub_kept = False  # whether it projects anything else
+    nested_clause: dict[int, str] = {}  # the clause being read in each sub-query, by depth
     pieces: list[str] = []
     position = 0
     for token in items:
         upper = token.text.upper() if token.kind == "word" else ""
-        if depth == 0 and upper in ("SELECT", "WHERE", "ORDER", "GROUP", "HAVING", "VALUES",
-                                    "LIMIT", "OFFSET"):
-            clause = upper
+        if upper in ("SELECT", "WHERE", "ORDER", "GROUP", "HAVING", "VALUES", "LIMIT",
+                     "OFFSET"):
+            if depth == 0:
+                clause = upper
+            else:  # a sub-query's clauses, by the depth of the group that holds it
+                nested_clause[depth] = upper
         if upper == "SELECT" and depth > 0:
             sub_projection, sub_dropped, sub_kept = depth, None, False
         elif sub_projection is not None and (upper == "WHERE" or token.text == "{"):
@@ -204,6 +214,8 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
             depth += 1
         elif token.text in (")", "}", "]"):
             depth -= 1
+            if token.text == "}":
+                nested_clause.pop(depth + 1, None)
         if token.kind == "var" and token.text[1:] in terms:
             name, term = token.text[1:], terms[token.text[1:]]
             replacement = term
@@ -211,9 +223,9 @@ def inline_parameters(text: str, terms: Mapping[str, str]) -> str:
                 sub_dropped = (len(pieces), f"({term} AS ?{name})")
             if (depth == 0 and clause == "SELECT") or depth == sub_projection:
                 replacement = ""
-            elif depth == 0 and clause == "GROUP":
+            elif (clause if depth == 0 else nested_clause.get(depth)) == "GROUP":
                 replacement = f"({term} AS ?{name})"
-            elif depth == 0 and clause == "ORDER":
+            elif (clause if depth == 0 else nested_clause.get(depth)) == "ORDER":
                 replacement = f"({term})"
             pieces.append(text[position:token.start] + replacement)
             position = token.start + len(token.text)

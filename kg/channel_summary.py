@@ -1,0 +1,194 @@
+"""What `channels-as-of` shows of a channel whatever the date, worked out once per channel.
+
+A channel's row in `channels-as-of` needs some twenty facts: its date bounds, kind, label,
+dormancy periods and citations, and for an ended channel the ending action's label, dates,
+reason, provocations and citations, several of them one hop further (the label of the kind,
+the number of a cited paragraph). At 10M triples each of those reads is a lookup in a store of
+gigabytes, and the rows of multi-valued facts had to be grouped again. The channel index
+(:mod:`kg.channel_index`) therefore keeps, for each channel, a *summary* node holding those
+facts as the query shows them (strings already made, cited items already joined), and for
+each ending action an *ending* node; the query then reads one small node per channel and one
+per ending, and needs no grouping. What depends on the date (the status, the end shown, the
+members of an alliance) is still worked out by the query.
+
+The values are those the query's SPARQL computes from the asserted and inferred graphs
+(``STR()`` of labels, dates and sources, the citations joined as ``GROUP_CONCAT`` joins them),
+but for the channel's date bounds, copied as they are: the query combines them as it does
+without the index.
+
+>>> import pyoxigraph
+>>> from kg.namespaces import PREFIXES
+>>> n, dk = pyoxigraph.NamedNode, PREFIXES["dk"]
+>>> store = pyoxigraph.Store()
+>>> channel = n("http://e/c")
+>>> store.add(pyoxigraph.Quad(channel, n(dk + "startDate"),
+...                           pyoxigraph.Literal("2001-02-03", datatype=n(PREFIXES["xsd"] + "date"))))
+>>> store.add(pyoxigraph.Quad(channel, n(PREFIXES["rdfs"] + "label"),
+...                           pyoxigraph.Literal("Hotline", language="en")))
+>>> summaries, quads = summarise_channels(store, [channel], skip_graph=n("urn:x:index"))
+>>> sorted((q.predicate.value.rsplit("#")[1], q.object.value) for q in quads)
+[('channel', 'http://e/c'), ('label', 'Hotline'), ('startDate', '2001-02-03')]
+>>> summaries[channel].value.startswith("urn:x-diplo-kg:channel-summary:")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+import pyoxigraph
+
+from kg.namespaces import PREFIXES
+
+INDEX = "https://w3id.org/diplo-kg/index#"
+_DK = PREFIXES["dk"]
+_LABEL = pyoxigraph.NamedNode(PREFIXES["rdfs"] + "label")
+_TYPE = pyoxigraph.NamedNode(PREFIXES["rdf"] + "type")
+_SUBCLASS_OF = pyoxigraph.NamedNode(PREFIXES["rdfs"] + "subClassOf")
+_CHANNEL_CLASS = pyoxigraph.NamedNode(_DK + "Channel")
+_BOUNDS = ("startDate", "startEarliest", "startLatest", "endDate", "endEarliest", "endLatest",
+           "endEDTF")
+
+
+def _dk(name: str) -> pyoxigraph.NamedNode:
+    return pyoxigraph.NamedNode(_DK + name)
+
+
+def _idx(name: str) -> pyoxigraph.NamedNode:
+    return pyoxigraph.NamedNode(INDEX + name)
+
+
+class _Facts:
+    """The objects of each predicate of a subject, from every graph but the index's, read once
+    per subject (a subject read again, such as a kind of channel, is not looked up again)."""
+
+    def __init__(self, store: pyoxigraph.Store, skip_graph: pyoxigraph.NamedNode):
+        self._store, self._skip, self._seen = store, skip_graph, {}
+
+    def of(self, subject, predicate: pyoxigraph.NamedNode) -> list:
+        facts = self._seen.get(subject)
+        if facts is None:
+            facts = self._read(subject)
+            if len(self._seen) < 100_000:  # kinds, paragraphs, provocations: read often
+                self._seen[subject] = facts
+        return facts.get(predicate, [])
+
+    def forget(self, subject) -> None:
+        self._seen.pop(subject, None)
+
+    def _read(self, subject) -> dict:
+        found: dict = {}
+        if isinstance(subject, (pyoxigraph.NamedNode, pyoxigraph.BlankNode)):
+            for quad in self._store.quads_for_pattern(subject, None, None, None):
+                if quad.graph_name != self._skip:
+                    values = found.setdefault(quad.predicate, [])
+                    if quad.object not in values:  # the same triple in two graphs is one
+                        values.append(quad.object)
+        return found
+
+
+def sparql_str(term) -> str | None:
+    """``STR()`` of a term as SPARQL computes it; ``None`` where it is an error (a blank node).
+
+    >>> sparql_str(pyoxigraph.Literal("5", datatype=pyoxigraph.NamedNode(
+    ...     "http://www.w3.org/2001/XMLSchema#integer"))), sparql_str(pyoxigraph.BlankNode())
+    ('5', None)
+    """
+    if isinstance(term, (pyoxigraph.Literal, pyoxigraph.NamedNode)):
+        return term.value
+    return None
+
+
+def joined(values, separator: str = ", ") -> str | None:
+    """The distinct values joined (sorted, so that the index is the same each time it is built),
+    or ``None`` for none.
+
+    >>> joined(["3", "1", "3"]), joined([])
+    ('1, 3', None)
+    """
+    distinct = sorted({v for v in values if v is not None})
+    return separator.join(distinct) if distinct else None
+
+
+def summarise_channels(store: pyoxigraph.Store, channels, *, skip_graph: pyoxigraph.NamedNode
+                       ) -> tuple[dict, list[pyoxigraph.Quad]]:
+    """The summary node of each of ``channels`` (a dict channel -> node) and the quads, in
+    ``skip_graph``, that describe them and the ending nodes they link to."""
+    facts = _Facts(store, skip_graph)
+    endings: dict = {}
+    summaries: dict = {}
+    quads: list[pyoxigraph.Quad] = []
+    for channel in channels:
+        summary = summaries[channel] = _node("channel-summary", channel)
+        quads.append(pyoxigraph.Quad(summary, _idx("channel"), channel, skip_graph))
+        quads.extend(pyoxigraph.Quad(summary, p, o, skip_graph)
+                     for p, o in _channel_facts(facts, channel))
+        for action in facts.of(channel, _dk("endedBy")):
+            ending = endings.get(action)
+            if ending is None:
+                ending = endings[action] = _node("ending", action)
+                quads.extend(pyoxigraph.Quad(ending, p, o, skip_graph)
+                             for p, o in _ending_facts(facts, action))
+                facts.forget(action)
+            quads.append(pyoxigraph.Quad(summary, _idx("ending"), ending, skip_graph))
+        facts.forget(channel)
+    return summaries, quads
+
+
+def _channel_facts(facts: _Facts, channel):
+    """(predicate, object) pairs of the summary of ``channel``."""
+    for name in _BOUNDS:  # copied as they are: the query combines them as it does elsewhere
+        for value in facts.of(channel, _dk(name)):
+            yield _idx(name), value
+    kinds = {sparql_str(label)
+             for kind in facts.of(channel, _TYPE)
+             if _CHANNEL_CLASS in facts.of(kind, _SUBCLASS_OF)
+             for label in facts.of(kind, _LABEL)}
+    for kind in sorted(k for k in kinds if k is not None):
+        yield _idx("kind"), pyoxigraph.Literal(kind)
+    for label in sorted({sparql_str(label) for label in facts.of(channel, _LABEL)} - {None}):
+        yield _idx("label"), pyoxigraph.Literal(label)
+    for dormancy in facts.of(channel, _dk("hasDormancy")):
+        yield _idx("dormancy"), dormancy
+    yield from _citations(facts, channel)
+
+
+def _citations(facts: _Facts, subject):
+    paragraphs = joined(sparql_str(number)
+                        for cited in facts.of(subject, _dk("citesParagraph"))
+                        for number in facts.of(cited, _dk("paragraphNumber")))
+    sources = joined(sparql_str(source) for source in facts.of(subject, _dk("citesSource")))
+    if paragraphs is not None:
+        yield _idx("paragraphs"), pyoxigraph.Literal(paragraphs)
+    if sources is not None:
+        yield _idx("sources"), pyoxigraph.Literal(sources)
+
+
+def _ending_facts(facts: _Facts, action):
+    """(predicate, object) pairs of the ending node of ``action``."""
+    yield _idx("action"), action
+    for field, predicate in (("label", _LABEL), ("announced", _dk("announcedOn")),
+                             ("reason", _dk("statedReason"))):
+        for text in sorted({sparql_str(v) for v in facts.of(action, predicate)} - {None}):
+            yield _idx(field), pyoxigraph.Literal(text)
+    effective = set()
+    for date, earliest in itertools.product(facts.of(action, _dk("effectiveDate")) or [None],
+                                            facts.of(action, _dk("effectiveEarliest")) or [None]):
+        shown = sparql_str(date)
+        if shown is None and sparql_str(earliest) is not None:
+            shown = sparql_str(earliest) + " or later"
+        effective.add(shown)
+    for text in sorted(effective - {None}):
+        yield _idx("effective"), pyoxigraph.Literal(text)
+    provocations = joined((sparql_str(label)
+                           for provocation in facts.of(action, _dk("respondsTo"))
+                           for label in facts.of(provocation, _LABEL)), "; ")
+    if provocations is not None:
+        yield _idx("inResponseTo"), pyoxigraph.Literal(provocations)
+    yield from _citations(facts, action)
+
+
+def _node(kind: str, *parts) -> pyoxigraph.NamedNode:
+    key = " ".join("" if part is None else str(part) for part in parts).encode()
+    return pyoxigraph.NamedNode(f"urn:x-diplo-kg:{kind}:" + hashlib.sha1(key).hexdigest())
