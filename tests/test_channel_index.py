@@ -235,3 +235,45 @@ def test_the_server_rebuilds_the_index_around_each_update(project):
 def test_a_query_must_name_derived_data_kg_builds():
     with pytest.raises(InputError, match="'# reads: channel-indx' names no derived data"):
         parse_named_query("x", "# title: X\n# reads: channel-indx\nSELECT * {}")
+
+
+SMALL = """
+@prefix dk: <https://w3id.org/diplo-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix e: <http://e/> .
+dk:Hotline rdfs:subClassOf dk:Channel ; rdfs:label "hotline"@en .
+e:x a dk:Actor ; rdfs:label "X"@en . e:y a dk:Actor ; rdfs:label "Y"@en .
+e:c a dk:Hotline ; rdfs:label "X-Y hotline"@en ; dk:party e:x , e:y ;
+    dk:startDate "2001-01-01"^^xsd:date ; dk:endEarliest "2010-01-01"^^xsd:date ;
+    dk:endedBy e:act ; dk:citesParagraph e:p2 , e:p10 ; dk:citesSource e:report .
+e:act rdfs:label "Closing"@en ; dk:effectiveEarliest "2010-01-01"^^xsd:date ;
+    dk:announcedOn "2009-12-01"^^xsd:date ;
+    dk:respondsTo e:r1 , e:r2 ; dk:citesParagraph e:p3 .
+e:r1 rdfs:label "First provocation"@en .
+e:r2 rdfs:label "Second provocation"@en .
+e:p2 dk:paragraphNumber 2 . e:p10 dk:paragraphNumber 10 . e:p3 dk:paragraphNumber 3 .
+"""
+
+
+def test_the_summary_shows_what_the_data_says_of_an_ending_open_at_one_side():
+    without = pyoxigraph.Store()
+    without.load(SMALL.encode(), format=pyoxigraph.RdfFormat.TURTLE,
+                 to_graph=pyoxigraph.NamedNode(DKR + "graph/small"))
+    with_index = copied_store(without)
+    build_channel_index(with_index)
+    rows = as_of_rows(with_index, "http://e/x", "http://e/y", "2011-01-01")
+    assert rows == as_of_rows(without, "http://e/x", "http://e/y", "2011-01-01")
+    table = run_named_query(AS_OF, {"a": "http://e/x", "b": "http://e/y", "date": "2011-01-01"},
+                            OxigraphEngine(with_index))
+    (row,) = [dict(zip(table.variables, (t.value if t else None for t in r))) for r in table.rows]
+    assert (row["status"], row["kind"], row["end"], row["effective"]) == \
+        ("uncertain", "hotline", "2010-01-01 or later", "2010-01-01 or later")
+    assert row["inResponseTo"] == "First provocation; Second provocation"
+    assert row["paragraphs"] == "2, 3, 10" and row["sources"] == "http://e/report"
+    # Before the earliest end the ending action is not shown, with or without the index.
+    earlier = run_named_query(AS_OF, {"a": "http://e/x", "b": "http://e/y",
+                                      "date": "2005-01-01"}, OxigraphEngine(with_index))
+    assert earlier.values("status") == ["in force"] and earlier.values("endedBy") == [None]
+    assert as_of_rows(without, "http://e/x", "http://e/y", "2005-01-01") == \
+        as_of_rows(with_index, "http://e/x", "http://e/y", "2005-01-01")
