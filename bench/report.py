@@ -31,7 +31,8 @@ fast paths of `kg.pipeline`) with the naive stack (rdflib's parser and SPARQL en
 pySHACL, owlrl). Times are of the step's work only (loading is timed in its own row); peak RSS
 is the whole process's, loading included. Query times are medians of repeated runs after a
 warm-up; "raw" is the same query text and bindings on `pyoxigraph.Store.query`, with no kg
-layer. Reproduce with:
+layer (the text kg runs: with the channel index, without the branch for stores that lack
+it). Reproduce with:
 
     .venv/bin/python bench/run.py --sizes 10k,100k,1m      # results: bench/results/
     .venv/bin/python bench/run.py --sizes 10m --steps query-asof,query-timeline,build --timeout 1500

@@ -184,8 +184,12 @@ def query_kg(project, args, name):
     substitutions = {pyoxigraph.Variable(k): pyoxigraph.Literal(v, datatype=xsd_date)
                      if k == "date" else pyoxigraph.NamedNode(v) for k, v in params.items()}
 
+    # The text kg runs: with the channel index, without the lines for stores that lack it.
+    text = query.text_for(channel_index=query.reads_channel_index
+                          and engine.sees_channel_index())
+
     def raw():
-        solutions = loaded.store.query(query.text, prefixes=dict(PREFIXES),
+        solutions = loaded.store.query(text, prefixes=dict(PREFIXES),
                                        substitutions=substitutions,
                                        use_default_graph_as_union=True)
         return [tuple(solution) for solution in solutions]

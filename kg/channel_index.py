@@ -27,8 +27,13 @@ exported.
 >>> from kg.namespaces import PREFIXES
 >>> store = pyoxigraph.Store()
 >>> node = pyoxigraph.NamedNode
+>>> rdfs, dk = PREFIXES["rdfs"], PREFIXES["dk"]
+>>> store.add(pyoxigraph.Quad(node(dk + "Hotline"), node(rdfs + "subClassOf"), node(dk + "Channel")))
+>>> store.add(pyoxigraph.Quad(node(dk + "Hotline"), node(rdfs + "label"), pyoxigraph.Literal("hotline")))
+>>> store.add(pyoxigraph.Quad(node("http://e/c"), node(PREFIXES["rdf"] + "type"), node(dk + "Hotline")))
+>>> store.add(pyoxigraph.Quad(node("http://e/c"), node(rdfs + "label"), pyoxigraph.Literal("X-Y line")))
 >>> for party in ("http://e/x", "http://e/y"):
-...     store.add(pyoxigraph.Quad(node("http://e/c"), node(PREFIXES["dk"] + "party"), node(party)))
+...     store.add(pyoxigraph.Quad(node("http://e/c"), node(dk + "party"), node(party)))
 >>> build_channel_index(store)
 2
 >>> has_channel_index(store)
@@ -37,6 +42,8 @@ True
 ['http://e/c']
 >>> len(list(store.quads_for_pattern(None, ENTRY, None, None)))  # from x's pair and from y's
 2
+
+A channel without a kind or a label is not shown by the query, and has no summary.
 """
 
 from __future__ import annotations
@@ -90,7 +97,8 @@ def build_channel_index(store: pyoxigraph.Store) -> int:
                     pair = pairs[(first, second)] = _pair_node(first, second)
                     quads.append(pyoxigraph.Quad(first, PAIRING, pair, _GRAPH))
                     quads.append(pyoxigraph.Quad(pair, PAIRED_WITH, second, _GRAPH))
-                quads.append(pyoxigraph.Quad(pair, ENTRY, summaries[channel], _GRAPH))
+                quads.extend(pyoxigraph.Quad(pair, ENTRY, summary, _GRAPH)
+                             for summary in summaries[channel])
     store.extend(quads)
     return len(pairs)
 

@@ -26,10 +26,16 @@ without the index.
 >>> store.add(pyoxigraph.Quad(channel, n(PREFIXES["rdfs"] + "label"),
 ...                           pyoxigraph.Literal("Hotline", language="en")))
 >>> summaries, quads = summarise_channels(store, [channel], skip_graph=n("urn:x:index"))
+>>> summaries[channel], quads  # no kind of channel: not shown
+([], [])
+>>> kind = n("http://e/Hotline")
+>>> for p, o in ((n(PREFIXES["rdfs"] + "subClassOf"), n(dk + "Channel")),
+...              (n(PREFIXES["rdfs"] + "label"), pyoxigraph.Literal("hotline"))):
+...     store.add(pyoxigraph.Quad(kind, p, o))
+>>> store.add(pyoxigraph.Quad(channel, n(PREFIXES["rdf"] + "type"), kind))
+>>> summaries, quads = summarise_channels(store, [channel], skip_graph=n("urn:x:index"))
 >>> sorted((q.predicate.value.rsplit("#")[1], q.object.value) for q in quads)
-[('channel', 'http://e/c'), ('label', 'Hotline'), ('startDate', '2001-02-03')]
->>> summaries[channel].value.startswith("urn:x-diplo-kg:channel-summary:")
-True
+[('channel', 'http://e/c'), ('kind', 'hotline'), ('label', 'Hotline'), ('order', '0'), ('startDate', '2001-02-03')]
 """
 
 from __future__ import annotations
@@ -113,17 +119,19 @@ def joined(values, separator: str = ", ") -> str | None:
 
 def summarise_channels(store: pyoxigraph.Store, channels, *, skip_graph: pyoxigraph.NamedNode
                        ) -> tuple[dict, list[pyoxigraph.Quad]]:
-    """The summary node of each of ``channels`` (a dict channel -> node) and the quads, in
-    ``skip_graph``, that describe them and the ending nodes they link to."""
+    """The summary nodes of each of ``channels`` (a dict channel -> nodes: one per kind and
+    label it is shown with, none when it has no kind or no label, as the query shows it) and
+    the quads, in ``skip_graph``, that describe them and the ending nodes they link to.
+
+    Each summary has an ``idx:order``, the rank of its (kind, label) among all of them, so that
+    the query sorts on a number instead of comparing strings (ties keep their own order)."""
     facts = _Facts(store, skip_graph)
     endings: dict = {}
     summaries: dict = {}
+    shown: list[tuple] = []  # (kind, label, summary)
     quads: list[pyoxigraph.Quad] = []
     for channel in channels:
-        summary = summaries[channel] = _node("channel-summary", channel)
-        quads.append(pyoxigraph.Quad(summary, _idx("channel"), channel, skip_graph))
-        quads.extend(pyoxigraph.Quad(summary, p, o, skip_graph)
-                     for p, o in _channel_facts(facts, channel))
+        shared = [(_idx("channel"), channel), *_channel_facts(facts, channel)]
         for action in facts.of(channel, _dk("endedBy")):
             ending = endings.get(action)
             if ending is None:
@@ -131,24 +139,40 @@ def summarise_channels(store: pyoxigraph.Store, channels, *, skip_graph: pyoxigr
                 quads.extend(pyoxigraph.Quad(ending, p, o, skip_graph)
                              for p, o in _ending_facts(facts, action))
                 facts.forget(action)
-            quads.append(pyoxigraph.Quad(summary, _idx("ending"), ending, skip_graph))
+            shared.append((_idx("ending"), ending))
+        nodes = summaries[channel] = []
+        for kind, label in _kinds_and_labels(facts, channel):
+            summary = _node("channel-summary", channel, kind, label)
+            nodes.append(summary)
+            shown.append((kind, label, summary))
+            quads.extend(pyoxigraph.Quad(summary, p, o, skip_graph) for p, o in shared)
         facts.forget(channel)
+    ranks = {key: rank for rank, key in enumerate(sorted({(k, l) for k, l, _ in shown}))}
+    for kind, label, summary in shown:
+        quads.append(pyoxigraph.Quad(summary, _idx("kind"), pyoxigraph.Literal(kind), skip_graph))
+        quads.append(pyoxigraph.Quad(summary, _idx("label"), pyoxigraph.Literal(label),
+                                     skip_graph))
+        quads.append(pyoxigraph.Quad(summary, _idx("order"),
+                                     pyoxigraph.Literal(ranks[(kind, label)]), skip_graph))
     return summaries, quads
 
 
-def _channel_facts(facts: _Facts, channel):
-    """(predicate, object) pairs of the summary of ``channel``."""
-    for name in _BOUNDS:  # copied as they are: the query combines them as it does elsewhere
-        for value in facts.of(channel, _dk(name)):
-            yield _idx(name), value
+def _kinds_and_labels(facts: _Facts, channel) -> list[tuple[str, str]]:
+    """Each (kind, label) the query shows ``channel`` with: the label of each class of it that
+    is a subclass of dk:Channel, and each label of it."""
     kinds = {sparql_str(label)
              for kind in facts.of(channel, _TYPE)
              if _CHANNEL_CLASS in facts.of(kind, _SUBCLASS_OF)
-             for label in facts.of(kind, _LABEL)}
-    for kind in sorted(k for k in kinds if k is not None):
-        yield _idx("kind"), pyoxigraph.Literal(kind)
-    for label in sorted({sparql_str(label) for label in facts.of(channel, _LABEL)} - {None}):
-        yield _idx("label"), pyoxigraph.Literal(label)
+             for label in facts.of(kind, _LABEL)} - {None}
+    labels = {sparql_str(label) for label in facts.of(channel, _LABEL)} - {None}
+    return sorted(itertools.product(kinds, labels))
+
+
+def _channel_facts(facts: _Facts, channel):
+    """(predicate, object) pairs of the summaries of ``channel`` but its kind and label."""
+    for name in _BOUNDS:  # copied as they are: the query combines them as it does elsewhere
+        for value in facts.of(channel, _dk(name)):
+            yield _idx(name), value
     for dormancy in facts.of(channel, _dk("hasDormancy")):
         yield _idx("dormancy"), dormancy
     yield from _citations(facts, channel)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph
 
+from kg.channel_index import has_channel_index
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
 from kg.results import XSD_STRING, ResultTable, Term, TermKind, new_term
@@ -44,6 +45,10 @@ class Engine(Protocol):
     def select(self, query: str, bindings: Mapping[str, Term], *,
                without: Collection[str] = ()) -> ResultTable:
         """The answer to ``query`` with ``bindings`` set, less the columns ``without``."""
+        ...
+
+    def sees_channel_index(self) -> bool:
+        """Whether the queries' default graph holds the channel index (kg/channel_index.py)."""
         ...
 
 
@@ -63,6 +68,10 @@ class OxigraphEngine:
         self.graphs = graphs
         # Terms repeat across rows and queries (actors, kinds, labels): each is converted once.
         self._terms = _ConvertedTerms()
+
+    def sees_channel_index(self) -> bool:
+        """The index is in the store, and the default graph is the union of all graphs."""
+        return self.graphs is None and has_channel_index(self.store)
 
     def select(self, query: str, bindings: Mapping[str, Term], *,
                without: Collection[str] = ()) -> ResultTable:
@@ -173,6 +182,10 @@ class RdflibEngine:
 
     def __init__(self, dataset: rdflib.Dataset) -> None:
         self.dataset = dataset
+
+    def sees_channel_index(self) -> bool:
+        """Never: the index is built in Oxigraph stores only (queries then run whole)."""
+        return False
 
     def select(self, query: str, bindings: Mapping[str, Term], *,
                without: Collection[str] = ()) -> ResultTable:

@@ -64,6 +64,10 @@ class RemoteEngine:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
 
+    def sees_channel_index(self) -> bool:
+        """Not known from here: queries run whole (they give the same rows either way)."""
+        return False
+
     def select(self, query: str, bindings: Mapping[str, Term], *,
                without: Collection[str] = ()) -> ResultTable:
         text = sparql_prologue() + with_values(query, bindings)

@@ -44,8 +44,9 @@ def copied_store(store: pyoxigraph.Store) -> pyoxigraph.Store:
 
 
 def as_of_rows(store: pyoxigraph.Store, a: str, b: str, date: str) -> list:
+    """The rows in the query's order (the index sorts on a rank of its own: same order)."""
     table = run_named_query(AS_OF, {"a": a, "b": b, "date": date}, OxigraphEngine(store))
-    return sorted(tuple(t.to_ntriples() if t else "" for t in row) for row in table.rows)
+    return [tuple(t.to_ntriples() if t else "" for t in row) for row in table.rows]
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +142,14 @@ def test_every_ordered_pair_of_parties_is_indexed_blank_nodes_too_literals_never
     store.add(pyoxigraph.Quad(node("_:c2"), party, x, data))
     store.add(pyoxigraph.Quad(node("_:c2"), party, z, data))
     store.add(pyoxigraph.Quad(node("_:c2"), party, pyoxigraph.Literal("not an actor"), data))
+    label = pyoxigraph.NamedNode(PREFIXES["rdfs"] + "label")
+    kind = node("http://e/Hotline")
+    store.add(pyoxigraph.Quad(kind, node(PREFIXES["rdfs"] + "subClassOf"), node(DK + "Channel"),
+                              data))
+    store.add(pyoxigraph.Quad(kind, label, pyoxigraph.Literal("hotline"), data))
+    for channel in (node("http://e/c1"), node("_:c2")):  # shown: with a kind and a label
+        store.add(pyoxigraph.Quad(channel, node(PREFIXES["rdf"] + "type"), kind, data))
+        store.add(pyoxigraph.Quad(channel, label, pyoxigraph.Literal("line"), data))
     assert build_channel_index(store) == 4  # x-y, y-x, x-z, z-x
     triples = index_triples(store)
     pairings = {(s, o) for s, p, o in triples if p == "pairing"}
@@ -277,3 +286,27 @@ def test_the_summary_shows_what_the_data_says_of_an_ending_open_at_one_side():
     assert earlier.values("status") == ["in force"] and earlier.values("endedBy") == [None]
     assert as_of_rows(without, "http://e/x", "http://e/y", "2005-01-01") == \
         as_of_rows(with_index, "http://e/x", "http://e/y", "2005-01-01")
+
+
+def test_with_the_index_the_branch_for_stores_without_it_is_left_out():
+    indexed = AS_OF.text_for(channel_index=True)
+    assert "idx:entry" in indexed and "GROUP BY" not in indexed
+    assert "GROUP BY" in AS_OF.text_for(channel_index=False) == AS_OF.text
+    engine = OxigraphEngine(pyoxigraph.Store())
+    assert not engine.sees_channel_index()
+    build_channel_index(engine.store)
+    assert engine.sees_channel_index()
+    assert not OxigraphEngine(engine.store, graphs=[DKG + "data/actors"]).sees_channel_index()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("# title: X\nSELECT * {\n# without-index: from here\n}\n# without-index: to here\n",
+     "only applies to a query that reads the channel index"),
+    ("# title: X\n# reads: channel-index\nSELECT * {\n# without-index: to here\n}\n",
+     "does not pair"),
+    ("# title: X\n# reads: channel-index\nSELECT * {\n# without-index: from here\n}\n",
+     "is never closed"),
+])
+def test_marks_for_stores_without_the_index_must_pair(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_named_query("x", text)
