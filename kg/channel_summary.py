@@ -46,6 +46,7 @@ import itertools
 import pyoxigraph
 
 from kg.namespaces import PREFIXES
+from kg.results import natural_key
 
 INDEX = "https://w3id.org/diplo-kg/index#"
 _DK = PREFIXES["dk"]
@@ -107,13 +108,13 @@ def sparql_str(term) -> str | None:
 
 
 def joined(values, separator: str = ", ") -> str | None:
-    """The distinct values joined (sorted, so that the index is the same each time it is built),
+    """The distinct values joined in the order kg shows them (:func:`kg.results.natural_key`),
     or ``None`` for none.
 
-    >>> joined(["3", "1", "3"]), joined([])
-    ('1, 3', None)
+    >>> joined(["10", "3", "1", "3"]), joined([])
+    ('1, 3, 10', None)
     """
-    distinct = sorted({v for v in values if v is not None})
+    distinct = sorted({v for v in values if v is not None}, key=natural_key)
     return separator.join(distinct) if distinct else None
 
 

@@ -40,7 +40,7 @@ from kg.engines import Engine
 from kg.entities import resolve_entity, resolve_typed_entity
 from kg.errors import InputError, ParameterError, UnknownQueryError
 from kg.namespaces import compact_iri, expand_curie
-from kg.results import XSD, ResultTable, Term, TermKind, new_term
+from kg.results import XSD, ResultTable, Term, TermKind, natural_key, new_term
 
 LITERAL_TYPES = ("xsd:date", "xsd:integer", "xsd:string", "xsd:boolean")
 KNOWN_READS = ("channel-index",)  # derived data a query may read: kg/channel_index.py
@@ -287,26 +287,37 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
     indexes = [table.variables.index(c) for c in columns if c in table.variables]
     if not indexes:
         return table
-    # Rows repeat the same joined cells (the sources of one report): each is sorted once.
-    sorted_cells: dict = {}
+    # Rows repeat the same joined cells (the sources of one report), and so do queries: each
+    # is sorted once, and a row whose cells were already in order is kept as it is.
+    if len(_SORTED_CELLS) > _SORTED_CELLS_LIMIT:
+        _SORTED_CELLS.clear()
     rows = []
     for row in table.rows:
-        cells = list(row)
+        cells = None
         for i in indexes:
-            cell = cells[i]
-            if cell is None or not cell.value:
-                cells[i] = None
+            cell = row[i]
+            if cell is None:
+                continue
+            if not cell.value:
+                found = None
             elif "; " in cell.value or ", " in cell.value:  # SET_SEPARATORS
                 key = (cell.value, cell.datatype, cell.language)
-                found = sorted_cells.get(key, _UNSORTED)
+                found = _SORTED_CELLS.get(key, _UNSORTED)
                 if found is _UNSORTED:
-                    found = sorted_cells[key] = _sorted_items(cell)
+                    found = _SORTED_CELLS[key] = _sorted_items(cell)
+            else:
+                continue
+            if found is not cell:
+                if cells is None:
+                    cells = list(row)
                 cells[i] = found
-        rows.append(tuple(cells))
+        rows.append(row if cells is None else tuple(cells))
     return ResultTable(table.variables, tuple(rows))
 
 
 _UNSORTED = object()
+_SORTED_CELLS: dict = {}  # (value, datatype, language) of a joined cell -> its sorted Term
+_SORTED_CELLS_LIMIT = 65_536
 
 
 def _sorted_items(term: Term | None) -> Term | None:
@@ -315,11 +326,10 @@ def _sorted_items(term: Term | None) -> Term | None:
     if not any(separator in term.value for separator in SET_SEPARATORS):
         return term  # a single item
     separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
-    items = sorted({item for item in term.value.split(separator) if item}, key=_natural)
+    items = sorted({item for item in term.value.split(separator) if item}, key=natural_key)
     if not items:
         return None
-    return new_term(TermKind.LITERAL, separator.join(items), term.datatype, term.language)
-
-
-def _natural(item: str) -> tuple:
-    return (0, int(item), "") if item.isdigit() else (1, 0, item)
+    joined = separator.join(items)
+    if joined == term.value:
+        return term  # already in order
+    return new_term(TermKind.LITERAL, joined, term.datatype, term.language)

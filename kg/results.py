@@ -165,6 +165,15 @@ def to_csv(table: ResultTable) -> str:
     return buffer.getvalue()
 
 
+def natural_key(item: str) -> tuple:
+    """Sort key of an item of a joined cell: numbers by value, before any other text.
+
+    >>> sorted(["10", "b", "9", "a"], key=natural_key)
+    ['9', '10', 'a', 'b']
+    """
+    return (0, int(item), "") if item.isdigit() else (1, 0, item)
+
+
 def to_tsv(table: ResultTable) -> str:
     """SPARQL 1.1 Query Results TSV: terms in N-Triples syntax."""
     lines = ["\t".join(f"?{v}" for v in table.variables)]
