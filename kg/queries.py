@@ -34,6 +34,7 @@ import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from kg.engines import Engine
@@ -90,6 +91,19 @@ class NamedQuery:
         (``# reads: channel-index``); it gives the same answers without it."""
         return "channel-index" in self.reads
 
+    @cached_property
+    def _text_with_index(self) -> str:
+        kept, skipping = [], False
+        for line in self.text.splitlines(keepends=True):
+            stripped = line.strip()
+            if stripped == WITHOUT_INDEX_FROM:
+                skipping = True
+            elif stripped == WITHOUT_INDEX_TO:
+                skipping = False
+            elif not skipping:
+                kept.append(line)
+        return "".join(kept)
+
     def text_for(self, *, channel_index: bool) -> str:
         """The text to run where the channel index is (or is not) in the store.
 
@@ -106,18 +120,7 @@ class NamedQuery:
         >>> q.text_for(channel_index=False) == q.text
         True
         """
-        if not channel_index or WITHOUT_INDEX_FROM not in self.text:
-            return self.text
-        kept, skipping = [], False
-        for line in self.text.splitlines(keepends=True):
-            stripped = line.strip()
-            if stripped == WITHOUT_INDEX_FROM:
-                skipping = True
-            elif stripped == WITHOUT_INDEX_TO:
-                skipping = False
-            elif not skipping:
-                kept.append(line)
-        return "".join(kept)
+        return self._text_with_index if channel_index else self.text
 
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:
@@ -301,10 +304,15 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
             if not cell.value:
                 found = None
             elif "; " in cell.value or ", " in cell.value:  # SET_SEPARATORS
-                key = (cell.value, cell.datatype, cell.language)
-                found = _SORTED_CELLS.get(key, _UNSORTED)
-                if found is _UNSORTED:
-                    found = _SORTED_CELLS[key] = _sorted_items(cell)
+                # Engines give one Term object per distinct value (kg.engines keeps them
+                # between queries), so the cell itself is the key; the entry holds it, so that
+                # its id is not reused while cached.
+                seen = _SORTED_CELLS.get(id(cell))
+                if seen is not None and seen[0] is cell:
+                    found = seen[1]
+                else:
+                    found = _sorted_items(cell)
+                    _SORTED_CELLS[id(cell)] = (cell, found)
             else:
                 continue
             if found is not cell:
@@ -316,7 +324,7 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
 
 
 _UNSORTED = object()
-_SORTED_CELLS: dict = {}  # (value, datatype, language) of a joined cell -> its sorted Term
+_SORTED_CELLS: dict = {}  # id of a joined cell -> (the cell, its sorted Term)
 _SORTED_CELLS_LIMIT = 65_536
 
 
