@@ -48,21 +48,27 @@ query's time in glibc's allocator; with mimalloc the query takes about 30% less 
 
 The as-of query's time grows with the number of channels it returns: the benchmark asks it
 about the most active state and the most active organization of the generated data (the worst
-case), which have 402 channels between them at 1M triples and 3,582 at 10M. Where its time
-goes at 10M (measured on this machine): finding the channels used to read every channel of
-the state (10,205 at 10M, each a subject not touched yet: about 120 ms); the channel index
-(kg/channel_index.py, built by `kg query` before the query: 1.2-1.4 s at 10M, 0.1-0.2 s at
-1M, once per persistent store) reads one node per counterpart instead (722), about 20 ms.
-The rest is about 20 single-triple lookups per channel found (bounds, kind, labels, ending
-action, citations), about 3 µs each at 10M where the store no longer fits the processor's
-caches, the grouping of the citations, and turning 60,000 values into Python objects (the
-"raw" column does that too); about 5 ms go to parsing and planning the query whatever the
-data (pyoxigraph 0.5 has no prepared queries). The kg layer adds entity checks, the term
-conversion and the sorting of set-valued cells: about 4% at 10M. At 10M the query now
-sits at the 200 ms aimed at (198 ms and 203 ms in two runs of the final code, raw pyoxigraph
-191-196 ms; 341 ms before the channel index and mimalloc): within this machine's run-to-run
-variation, so not yet with a margin. Timings on this virtual
-machine vary by 10-20% from one run to the next (other tenants).
+case), which have 402 channels between them at 1M triples and 3,582 at 10M. At 10M the store
+no longer fits the processor's caches, and what costs is the number of things the query reads
+per channel and the work on strings. Finding the channels used to read every channel of the
+state (10,205 at 10M, each a subject not touched yet: about 120 ms); then each channel needed
+some twenty lookups, several a hop away (the label of its kind, the number of each cited
+paragraph, the provocations of the ending action), a grouping of the rows of multi-valued
+facts and a sort on strings (about 12% of the time by itself). The channel index
+(kg/channel_index.py and kg/channel_summary.py; built by `kg query` before the query, 0.8 s
+at 1M and 12-13 s at 10M, once per persistent store) holds a node per counterpart (722
+instead of 10,205 channels), a summary per channel with what the query shows of it whatever
+the date (strings made, citations joined, the rank of its kind and label for sorting) and a
+node per ending action; with it the query makes a few lookups per channel in small nodes, no
+grouping, and sorts on numbers. The rows are the same, in the same order, with and without the
+index (tests/test_channel_index.py). Measured in one process at 10M, same rows: 185-191 ms
+before, 148-154 ms after. About 4 ms go to parsing and planning the query whatever the data
+(pyoxigraph 0.5 has no prepared queries; where the store has the index, kg runs the query
+without its branch for stores that lack it, which spares another 5 ms). Turning 60,000 values
+into Python objects is a part of what remains; the "raw" column pays it too. The kg layer adds
+entity checks, the term conversion and the sorting of set-valued cells: 1.5 ms at 1M (8%),
+3 ms at 10M (2%). Timings on this virtual machine vary by 10-20% from one run to the next
+(other tenants).
 """
 
 
