@@ -55,7 +55,7 @@ state (10,205 at 10M, each a subject not touched yet: about 120 ms); then each c
 some twenty lookups, several a hop away (the label of its kind, the number of each cited
 paragraph, the provocations of the ending action), a grouping of the rows of multi-valued
 facts and a sort on strings (about 12% of the time by itself). The channel index
-(kg/channel_index.py and kg/channel_summary.py; built by `kg query` before the query, 0.8 s
+(kg/channel_index.py and kg/channel_summary.py; built by `kg query` before the query, 0.9 s
 at 1M and 12-13 s at 10M, once per persistent store) holds a node per counterpart (722
 instead of 10,205 channels), a summary per channel with what the query shows of it whatever
 the date (strings made, citations joined, the rank of its kind and label for sorting) and a

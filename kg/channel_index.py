@@ -15,13 +15,15 @@ so a query reads one node per counterpart instead of one per channel (722 agains
 that state), and one summary per channel instead of the channel, its kind, its citations and
 its ending action (:mod:`kg.channel_summary`). `channels-as-of` reads it. The graph also holds
 a version triple; a query that finds no version (the index was never built here: rdflib, a
-remote endpoint) finds the channels and their facts the slow way, with the same answers
-(tests/test_channel_index.py).
+remote endpoint) finds the channels and their facts the slow way, with the same answers in
+the same order (tests/test_channel_index.py; :mod:`kg.channel_summary` names one exception).
 
 The index is derived data, like the inferred graph but not an entailment: it is built where a
-named query needs it (:func:`ensure_channel_index`; ``kg build`` writes it into the store it
-keeps), dropped before the server applies an update and built again after it, and never
-exported.
+named query needs it (:func:`ensure_channel_index`: ``kg query``, once per persistent store;
+``kg serve`` at start), dropped before the server applies an update and built again after it,
+and never exported. A query that reads it is run without its lines for stores that lack it
+where the engine sees it (:meth:`kg.queries.NamedQuery.text_for`): a program that drops the
+index from a store while another thread queries that store may get no rows.
 
 >>> import pyoxigraph
 >>> from kg.namespaces import PREFIXES

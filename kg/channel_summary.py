@@ -12,17 +12,19 @@ per ending, and needs no grouping. What depends on the date (the status, the end
 members of an alliance) is still worked out by the query.
 
 The values are those the query's SPARQL computes from the asserted and inferred graphs
-(``STR()`` of labels, dates and sources, the citations joined as ``GROUP_CONCAT`` joins them),
-but for the channel's date bounds, copied as they are: the query combines them as it does
-without the index.
+(``STR()`` of labels, dates and sources; the citations joined as ``GROUP_CONCAT`` joins them,
+giving nothing when one of them has no number or no label), but for the channel's date bounds,
+copied as they are: the query combines them as it does without the index. One difference,
+on data the shapes refuse: a label that is a blank node (``STR()`` of it is an error) is left
+out here, where the query without the index shows a row with no label.
 
 >>> import pyoxigraph
 >>> from kg.namespaces import PREFIXES
 >>> n, dk = pyoxigraph.NamedNode, PREFIXES["dk"]
 >>> store = pyoxigraph.Store()
 >>> channel = n("http://e/c")
->>> store.add(pyoxigraph.Quad(channel, n(dk + "startDate"),
-...                           pyoxigraph.Literal("2001-02-03", datatype=n(PREFIXES["xsd"] + "date"))))
+>>> date = pyoxigraph.Literal("2001-02-03", datatype=n(PREFIXES["xsd"] + "date"))
+>>> store.add(pyoxigraph.Quad(channel, n(dk + "startDate"), date))
 >>> store.add(pyoxigraph.Quad(channel, n(PREFIXES["rdfs"] + "label"),
 ...                           pyoxigraph.Literal("Hotline", language="en")))
 >>> summaries, quads = summarise_channels(store, [channel], skip_graph=n("urn:x:index"))
@@ -34,12 +36,18 @@ without the index.
 ...     store.add(pyoxigraph.Quad(kind, p, o))
 >>> store.add(pyoxigraph.Quad(channel, n(PREFIXES["rdf"] + "type"), kind))
 >>> summaries, quads = summarise_channels(store, [channel], skip_graph=n("urn:x:index"))
->>> sorted((q.predicate.value.rsplit("#")[1], q.object.value) for q in quads)
-[('channel', 'http://e/c'), ('kind', 'hotline'), ('label', 'Hotline'), ('order', '0'), ('startDate', '2001-02-03')]
+>>> for quad in sorted(quads, key=lambda q: q.predicate.value):
+...     print(quad.predicate.value.rsplit("#")[1], quad.object.value)
+channel http://e/c
+kind hotline
+label Hotline
+order 0
+startDate 2001-02-03
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 
@@ -58,10 +66,12 @@ _BOUNDS = ("startDate", "startEarliest", "startLatest", "endDate", "endEarliest"
            "endEDTF")
 
 
+@functools.cache  # made once: called for every fact of every channel
 def _dk(name: str) -> pyoxigraph.NamedNode:
     return pyoxigraph.NamedNode(_DK + name)
 
 
+@functools.cache
 def _idx(name: str) -> pyoxigraph.NamedNode:
     return pyoxigraph.NamedNode(INDEX + name)
 
@@ -109,13 +119,21 @@ def sparql_str(term) -> str | None:
 
 def joined(values, separator: str = ", ") -> str | None:
     """The distinct values joined in the order kg shows them (:func:`kg.results.natural_key`),
-    or ``None`` for none.
+    or ``None`` for none; ``None`` too when one of them is ``None`` (unbound or an error), as
+    Oxigraph's ``GROUP_CONCAT`` gives no value then.
 
-    >>> joined(["10", "3", "1", "3"]), joined([])
-    ('1, 3, 10', None)
+    >>> joined(["10", "3", "1", "3"]), joined([]), joined(["1", None])
+    ('1, 3, 10', None, None)
     """
-    distinct = sorted({v for v in values if v is not None}, key=natural_key)
-    return separator.join(distinct) if distinct else None
+    distinct = set(values)
+    if None in distinct or not distinct:
+        return None
+    return separator.join(sorted(distinct, key=natural_key))
+
+
+def _each_or_unbound(values: list) -> list:
+    """The values of an OPTIONAL: each of them, or one unbound."""
+    return values or [None]
 
 
 def summarise_channels(store: pyoxigraph.Store, channels, *, skip_graph: pyoxigraph.NamedNode
@@ -182,7 +200,7 @@ def _channel_facts(facts: _Facts, channel):
 def _citations(facts: _Facts, subject):
     paragraphs = joined(sparql_str(number)
                         for cited in facts.of(subject, _dk("citesParagraph"))
-                        for number in facts.of(cited, _dk("paragraphNumber")))
+                        for number in _each_or_unbound(facts.of(cited, _dk("paragraphNumber"))))
     sources = joined(sparql_str(source) for source in facts.of(subject, _dk("citesSource")))
     if paragraphs is not None:
         yield _idx("paragraphs"), pyoxigraph.Literal(paragraphs)
@@ -198,8 +216,9 @@ def _ending_facts(facts: _Facts, action):
         for text in sorted({sparql_str(v) for v in facts.of(action, predicate)} - {None}):
             yield _idx(field), pyoxigraph.Literal(text)
     effective = set()
-    for date, earliest in itertools.product(facts.of(action, _dk("effectiveDate")) or [None],
-                                            facts.of(action, _dk("effectiveEarliest")) or [None]):
+    dates = _each_or_unbound(facts.of(action, _dk("effectiveDate")))
+    earliests = _each_or_unbound(facts.of(action, _dk("effectiveEarliest")))
+    for date, earliest in itertools.product(dates, earliests):
         shown = sparql_str(date)
         if shown is None and sparql_str(earliest) is not None:
             shown = sparql_str(earliest) + " or later"
@@ -208,12 +227,12 @@ def _ending_facts(facts: _Facts, action):
         yield _idx("effective"), pyoxigraph.Literal(text)
     provocations = joined((sparql_str(label)
                            for provocation in facts.of(action, _dk("respondsTo"))
-                           for label in facts.of(provocation, _LABEL)), "; ")
+                           for label in _each_or_unbound(facts.of(provocation, _LABEL))), "; ")
     if provocations is not None:
         yield _idx("inResponseTo"), pyoxigraph.Literal(provocations)
     yield from _citations(facts, action)
 
 
 def _node(kind: str, *parts) -> pyoxigraph.NamedNode:
-    key = " ".join("" if part is None else str(part) for part in parts).encode()
+    key = repr(tuple(None if part is None else str(part) for part in parts)).encode()
     return pyoxigraph.NamedNode(f"urn:x-diplo-kg:{kind}:" + hashlib.sha1(key).hexdigest())

@@ -292,8 +292,6 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
         return table
     # Rows repeat the same joined cells (the sources of one report), and so do queries: each
     # is sorted once, and a row whose cells were already in order is kept as it is.
-    if len(_SORTED_CELLS) > _SORTED_CELLS_LIMIT:
-        _SORTED_CELLS.clear()
     rows = []
     for row in table.rows:
         cells = None
@@ -304,14 +302,16 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
             if not cell.value:
                 found = None
             elif "; " in cell.value or ", " in cell.value:  # SET_SEPARATORS
-                # Engines give one Term object per distinct value (kg.engines keeps them
-                # between queries), so the cell itself is the key; the entry holds it, so that
-                # its id is not reused while cached.
+                # OxigraphEngine gives one Term object per distinct value and keeps it between
+                # queries, so the cell itself is the key; the entry holds it, so that its id is
+                # not reused while cached. (Other engines make a Term per cell: sorted again.)
                 seen = _SORTED_CELLS.get(id(cell))
                 if seen is not None and seen[0] is cell:
                     found = seen[1]
                 else:
                     found = _sorted_items(cell)
+                    if len(_SORTED_CELLS) >= _SORTED_CELLS_LIMIT:
+                        _SORTED_CELLS.clear()
                     _SORTED_CELLS[id(cell)] = (cell, found)
             else:
                 continue
