@@ -184,9 +184,8 @@ def query_kg(project, args, name):
     substitutions = {pyoxigraph.Variable(k): pyoxigraph.Literal(v, datatype=xsd_date)
                      if k == "date" else pyoxigraph.NamedNode(v) for k, v in params.items()}
 
-    # The text kg runs: with the channel index, without the lines for stores that lack it.
-    text = query.text_for(channel_index=query.reads_channel_index
-                          and engine.sees_channel_index())
+    # The text kg runs: with the index, without the lines for stores that lack it.
+    text = query.text_on(engine)
 
     def raw():
         solutions = loaded.store.query(text, prefixes=dict(PREFIXES),

@@ -122,6 +122,12 @@ class NamedQuery:
         """
         return self._text_with_index if channel_index else self.text
 
+    def text_on(self, engine: Engine) -> str:
+        """The text to run on ``engine``: without the lines for stores that lack the channel
+        index where the query reads it and the engine sees it."""
+        return self.text_for(channel_index=self.reads_channel_index
+                             and engine.sees_channel_index())
+
     def parameter(self, name: str) -> Parameter:
         for parameter in self.parameters:
             if parameter.name == name:
@@ -152,11 +158,11 @@ def parse_named_query(name: str, text: str, *, path: Path | None = None) -> Name
                              "'# param: NAME TYPE default VALUE -- description'", path=where)
         parameters.append(Parameter(match["name"], match["type"], match["default"],
                                     (match["description"] or "").strip()))
-    for read in " ".join(fields["reads"]).split():
+    reads = tuple(" ".join(fields["reads"]).split())
+    for read in reads:
         if read not in KNOWN_READS:
             raise InputError(f"'# reads: {read}' names no derived data kg builds; "
                              f"known: {', '.join(KNOWN_READS)}", path=where)
-    reads = tuple(" ".join(fields["reads"]).split())
     _check_without_index_marks(text, where, reads_index="channel-index" in reads)
     return NamedQuery(name=name, title=" ".join(fields["title"]),
                       description=" ".join(fields["description"]),
@@ -268,9 +274,7 @@ def _bind(parameter: Parameter, raw: str, engine: Engine) -> Term:
 def run_named_query(query: NamedQuery, given: Mapping[str, str], engine: Engine) -> ResultTable:
     """Bind the parameters of ``query`` and run it on ``engine``."""
     bindings = bind_parameters(query, given, engine)
-    text = query.text_for(channel_index=query.reads_channel_index
-                          and engine.sees_channel_index())
-    table = engine.select(text, bindings, without=tuple(bindings))
+    table = engine.select(query.text_on(engine), bindings, without=tuple(bindings))
     return canonical_sets(table, query.set_valued)
 
 
