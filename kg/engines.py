@@ -31,7 +31,8 @@ import pyoxigraph
 from kg.channel_index import has_channel_index
 from kg.errors import QueryError
 from kg.namespaces import PREFIXES
-from kg.results import XSD_STRING, ResultTable, Term, TermKind, new_term
+from kg.results import ResultTable, Term, TermKind
+from kg.tsv_terms import CellError, TsvTerms, read_tsv
 
 if TYPE_CHECKING:  # rdflib loads with the first RdflibEngine: `kg query` starts quicker
     import rdflib
@@ -67,7 +68,7 @@ class OxigraphEngine:
         self.store = store
         self.graphs = graphs
         # Terms repeat across rows and queries (actors, kinds, labels): each is converted once.
-        self._terms = _ConvertedTerms()
+        self._cells = TsvTerms()
 
     def sees_channel_index(self) -> bool:
         """The index is in the store, and the default graph is the union of all graphs."""
@@ -80,6 +81,31 @@ class OxigraphEngine:
                              for k, v in bindings.items()}
         except ValueError as error:
             raise QueryError(f"cannot bind a parameter: {error}") from None
+        solutions = self._solutions(query, substitutions)
+        variables = tuple(v.value for v in solutions.variables)
+        keep = [i for i, name in enumerate(variables) if name not in without]
+        # The kept cells of a row, picked in one call before they are read.
+        pick = None if len(keep) == len(variables) else picker(keep)
+        failure = None
+        try:
+            # Written as TSV by Oxigraph; each distinct cell is parsed once (kg.tsv_terms).
+            data = solutions.serialize(format=pyoxigraph.QueryResultsFormat.TSV)
+        except (OSError, RuntimeError) as error:
+            failure = str(error)
+        if failure is not None:
+            # pyoxigraph objects must be freed on their own thread: drop the solutions here
+            # rather than let the exception's traceback carry them to another thread.
+            del solutions
+            raise QueryError(f"the query failed while running: {failure}")
+        if len(self._cells) > self.TERM_CACHE_SIZE:
+            self._cells = TsvTerms()
+        try:
+            rows = read_tsv(data, self._cells, pick)[1]
+        except CellError as error:
+            raise QueryError(f"the answer holds a term kg cannot show: {error}") from None
+        return ResultTable(tuple(variables[i] for i in keep), rows)
+
+    def _solutions(self, query: str, substitutions: dict) -> pyoxigraph.QuerySolutions:
         try:
             if self.graphs is None:
                 scope = {"use_default_graph_as_union": True}
@@ -96,27 +122,7 @@ class OxigraphEngine:
             raise QueryError(f"the query failed: {error}") from None
         if not isinstance(solutions, pyoxigraph.QuerySolutions):
             raise QueryError("only SELECT queries can be run as named queries")
-        variables = tuple(v.value for v in solutions.variables)
-        keep = [i for i, name in enumerate(variables) if name not in without]
-        # The kept values of a solution, read in one call: a left-out value is never made.
-        values = iter if len(keep) == len(variables) else picker(keep)
-        failure = None
-        try:
-            # A term seen before is one dictionary lookup made in C.
-            converted = []
-            for solution in solutions:
-                if len(self._terms) > self.TERM_CACHE_SIZE:
-                    self._terms = _ConvertedTerms()
-                converted.append(tuple(map(self._terms.__getitem__, values(solution))))
-            rows = tuple(converted)
-        except (OSError, RuntimeError) as error:
-            failure = str(error)
-        if failure is not None:
-            # pyoxigraph objects must be freed on their own thread: drop the solutions here
-            # rather than let the exception's traceback carry them to another thread.
-            del solutions
-            raise QueryError(f"the query failed while running: {failure}")
-        return ResultTable(tuple(variables[i] for i in keep), rows)
+        return solutions
 
     def has_type(self, iri: str, class_iri: str) -> bool:
         """Whether ``iri`` has ``class_iri`` among its types, following ``rdfs:subClassOf``.
@@ -155,21 +161,6 @@ class OxigraphEngine:
         return [q.object for g in self.graphs for q in self.store.quads_for_pattern(
             subject, predicate, None, pyoxigraph.NamedNode(g))]
 
-
-class _ConvertedTerms(dict):
-    """pyoxigraph terms and what :func:`from_oxigraph_term` makes of them, filled on demand.
-
-    >>> terms = _ConvertedTerms()
-    >>> terms[pyoxigraph.Literal("x")].value, terms[None]
-    ('x', None)
-    """
-
-    def __init__(self) -> None:
-        super().__init__({None: None})
-
-    def __missing__(self, term) -> Term:
-        converted = self[term] = from_oxigraph_term(term)
-        return converted
 
 _RDF_TYPE = pyoxigraph.NamedNode(PREFIXES["rdf"] + "type")
 _SUBCLASS_OF = pyoxigraph.NamedNode(PREFIXES["rdfs"] + "subClassOf")
@@ -214,31 +205,6 @@ def to_oxigraph_term(term: Term):
         return pyoxigraph.Literal(term.value, language=term.language)
     datatype = pyoxigraph.NamedNode(term.datatype) if term.datatype else None
     return pyoxigraph.Literal(term.value, datatype=datatype)
-
-
-def from_oxigraph_term(term) -> Term | None:
-    """The engine-neutral term for a pyoxigraph term (``None`` stays ``None``); what
-    :meth:`Term.iri`, :meth:`Term.blank` and :meth:`Term.literal` give, made about three
-    times quicker (a large answer converts hundreds of thousands of terms).
-
-    >>> from_oxigraph_term(pyoxigraph.Literal("Moskva", language="RU")) == Term.literal(
-    ...     "Moskva", language="ru")
-    True
-    >>> from_oxigraph_term(pyoxigraph.Literal("x")).datatype is None
-    True
-    """
-    kind = type(term)
-    if kind is pyoxigraph.NamedNode:
-        return new_term(TermKind.IRI, term.value)
-    if kind is pyoxigraph.BlankNode:
-        return new_term(TermKind.BLANK, term.value)
-    if term is None:
-        return None
-    language = term.language
-    if language:
-        return new_term(TermKind.LITERAL, term.value, None, language.lower())
-    datatype = term.datatype.value
-    return new_term(TermKind.LITERAL, term.value, None if datatype == XSD_STRING else datatype)
 
 
 def _to_rdflib(term: Term):
