@@ -102,6 +102,9 @@ def build_channel_index(store: pyoxigraph.Store) -> int:
                 quads.extend(pyoxigraph.Quad(pair, ENTRY, summary, _GRAPH)
                              for summary in summaries[channel])
     store.extend(quads)
+    # On disk, written out now: else the next process to open the store replays the log of
+    # every quad added (about 1.5 s at 1M triples).
+    store.flush()
     return len(pairs)
 
 
