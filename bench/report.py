@@ -65,10 +65,13 @@ index (tests/test_channel_index.py). Measured in one process at 10M, same rows: 
 before, 148-154 ms after. About 4 ms go to parsing and planning the query whatever the data
 (pyoxigraph 0.5 has no prepared queries; where the store has the index, kg runs the query
 without its branch for stores that lack it, which spares another 5 ms). Turning 60,000 values
-into Python objects is a part of what remains; the "raw" column pays it too. The kg layer adds
-entity checks, the term conversion and the sorting of set-valued cells: 1.5 ms at 1M (8%),
-3 ms at 10M (2%). Timings on this virtual machine vary by 10-20% from one run to the next
-(other tenants).
+into Python objects is a part of what remains; the "raw" column pays it
+(`tuple(solution)`). The kg layer reads the answer instead from the TSV text Oxigraph writes
+in Rust (kg/tsv_terms.py: each distinct cell parsed once, then found by a string lookup; no
+pyoxigraph object per cell), and adds the entity checks and the sorting of set-valued cells:
+about 1 ms at 1M (5%); at 10M it is quicker than raw. Timings on this virtual machine vary by
+10-20% from one run to the next (other tenants); the last runs of this page were made while
+the machine was slower than in the morning (the same 1M fill took 15 to 19 s).
 """
 
 
