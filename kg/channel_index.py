@@ -50,12 +50,11 @@ A channel without a kind or a label is not shown by the query, and has no summar
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 
 import pyoxigraph
 
-from kg.channel_summary import INDEX, summarise_channels
+from kg.channel_summary import INDEX, derived_node, summarise_channels
 from kg.namespaces import DKG, PREFIXES
 
 INDEX_GRAPH = DKG + "index"
@@ -96,7 +95,7 @@ def build_channel_index(store: pyoxigraph.Store) -> int:
             for second in actors - {first}:
                 pair = pairs.get((first, second))
                 if pair is None:
-                    pair = pairs[(first, second)] = _pair_node(first, second)
+                    pair = pairs[(first, second)] = derived_node("pair", first, second)
                     quads.append(pyoxigraph.Quad(first, PAIRING, pair, _GRAPH))
                     quads.append(pyoxigraph.Quad(pair, PAIRED_WITH, second, _GRAPH))
                 quads.extend(pyoxigraph.Quad(pair, ENTRY, summary, _GRAPH)
@@ -120,8 +119,3 @@ def ensure_channel_index(store: pyoxigraph.Store) -> bool:
             raise
         return False
     return True
-
-
-def _pair_node(first, second) -> pyoxigraph.NamedNode:
-    key = f"{first} {second}".encode()  # N-Triples forms: IRIs and blank nodes alike
-    return pyoxigraph.NamedNode("urn:x-diplo-kg:pair:" + hashlib.sha1(key).hexdigest())

@@ -154,14 +154,14 @@ def summarise_channels(store: pyoxigraph.Store, channels, *, skip_graph: pyoxigr
         for action in facts.of(channel, _dk("endedBy")):
             ending = endings.get(action)
             if ending is None:
-                ending = endings[action] = _node("ending", action)
+                ending = endings[action] = derived_node("ending", action)
                 quads.extend(pyoxigraph.Quad(ending, p, o, skip_graph)
                              for p, o in _ending_facts(facts, action))
                 facts.forget(action)
             shared.append((_idx("ending"), ending))
         nodes = summaries[channel] = []
         for kind, label in _kinds_and_labels(facts, channel):
-            summary = _node("channel-summary", channel, kind, label)
+            summary = derived_node("channel-summary", channel, kind, label)
             nodes.append(summary)
             shown.append((kind, label, summary))
             quads.extend(pyoxigraph.Quad(summary, p, o, skip_graph) for p, o in shared)
@@ -233,6 +233,15 @@ def _ending_facts(facts: _Facts, action):
     yield from _citations(facts, action)
 
 
-def _node(kind: str, *parts) -> pyoxigraph.NamedNode:
+def derived_node(kind: str, *parts) -> pyoxigraph.NamedNode:
+    """An IRI of the index for ``parts`` (terms, strings or ``None``; terms in their N-Triples
+    form, so IRIs and blank nodes alike), the same each time the index is built.
+
+    >>> x = pyoxigraph.NamedNode("http://e/x")
+    >>> derived_node("pair", x, None).value.startswith("urn:x-diplo-kg:pair:")
+    True
+    >>> derived_node("pair", x, None) == derived_node("pair", x, None) != derived_node("pair", x)
+    True
+    """
     key = repr(tuple(None if part is None else str(part) for part in parts)).encode()
     return pyoxigraph.NamedNode(f"urn:x-diplo-kg:{kind}:" + hashlib.sha1(key).hexdigest())

@@ -61,7 +61,7 @@ class OxigraphEngine:
 
     name = "oxigraph"
 
-    #: How many converted terms an engine keeps between queries.
+    #: How many answer cells (and their terms) an engine keeps between queries.
     TERM_CACHE_SIZE = 65_536
 
     def __init__(self, store: pyoxigraph.Store, *, graphs: list[str] | None = None) -> None:

@@ -327,16 +327,13 @@ def canonical_sets(table: ResultTable, columns: tuple[str, ...]) -> ResultTable:
     return ResultTable(table.variables, tuple(rows))
 
 
-_UNSORTED = object()
 _SORTED_CELLS: dict = {}  # id of a joined cell -> (the cell, its sorted Term)
 _SORTED_CELLS_LIMIT = 65_536
 
 
-def _sorted_items(term: Term | None) -> Term | None:
-    if term is None or not term.value:
-        return None
-    if not any(separator in term.value for separator in SET_SEPARATORS):
-        return term  # a single item
+def _sorted_items(term: Term) -> Term | None:
+    """``term``, a cell holding a separator, with its distinct items in order (``None`` when
+    it holds no item); ``term`` itself when they already are."""
     separator = next(sep for sep in SET_SEPARATORS if sep in term.value or sep == ", ")
     items = sorted({item for item in term.value.split(separator) if item}, key=natural_key)
     if not items:
